@@ -1,0 +1,15 @@
+/* graph.h: the graph dialect's internal API: canonical patterns and helpers over ops. */
+#ifndef DLCC_GRAPH_H
+#define DLCC_GRAPH_H
+
+#include "dlcc/pass.h"
+
+/* The canonicalization patterns of the graph dialect. */
+const dl_pattern *dl_graph_patterns(size_t *count);
+
+/* The dense value of a graph.Constant producing v, or NULL. */
+const dl_attr *dl_graph_constant_value(const dl_value *v);
+/* True if v is produced by graph.None (an absent optional input). */
+bool dl_graph_is_none(const dl_value *v);
+
+#endif
