@@ -1,56 +1,244 @@
-/* dlcc.c: the dlcc compiler driver: ONNX model in, native library + header out. */
+/* dlcc.c: the dlcc compiler driver: ONNX model in, native library + header out.
+ * The whole pipeline reads top to bottom in compile(): import, graph passes, lowering,
+ * scheduling, code generation. */
 #include "cli.h"
+#include "dlcc/codegen.h"
+#include "dlcc/onnx.h"
 #include "dlcc/pass.h"
+#include "dlcc/text.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* Default pipelines by optimisation level: graph level, then down to loops. */
+static const char *const graph_pipeline[4] = {
+    "canonicalize,cse,dce",
+    "canonicalize,cse,dce",
+    "canonicalize,cse,dce",
+    "canonicalize,cse,dce",
+};
+static const char *const lower_pipeline[4] = {
+    "lower-to-kernel,plan-memory,schedule{opt=0}",
+    "lower-to-kernel,plan-memory,schedule{opt=1}",
+    "lower-to-kernel,plan-memory,schedule{opt=2}",
+    "lower-to-kernel,plan-memory,schedule{opt=3}",
+};
+
+typedef struct options {
+    const char *input, *output, *target, *emit, *passes;
+    int opt_level;
+    dl_pm_config pm;
+    dl_shape_override shapes[64];
+    unsigned num_shapes;
+} options;
 
 static void usage(FILE *out) {
     fputs("usage: dlcc MODEL.onnx [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
           "            [-shape NAME=1x3x224x224] [-passes=PIPELINE] [-print-ir-after-all]\n"
           "            [-print-ir-after=PASS] [-time-passes] [-j N]\n\n"
-          "  -target=T   host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
-          "              accel=FILE.xml\n"
-          "  -emit=KIND  lib (OUT.so + OUT.h, default), obj, asm, llvm, ptx, graph, loop, header\n"
+          "  -o OUT       output path (default: the model's name beside it)\n"
+          "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
+          "               accel=FILE.xml\n"
+          "  -O0..-O3     optimisation level (default -O2)\n"
+          "  -emit=KIND   lib (OUT.so + OUT.h, default), obj (OUT.o + OUT.h), asm, llvm, ptx,\n"
+          "               graph (graph dialect), kernel (kernel dialect), loop (loop dialect), header\n"
+          "  -shape N=D   fix input N's symbolic dims, e.g. -shape input=1x3x224x224\n"
+          "  -passes=P    run pipeline P after import instead of the default pipeline\n"
+          "  -print-ir-after-all, -print-ir-after=PASS, -time-passes: pass instrumentation (stderr)\n"
           "Exit status: 0 success, 1 unsupported or invalid input, 2 usage error.\n",
           out);
 }
 
-int main(int argc, char **argv) {
-    const char *input = NULL;
+static bool parse_shape(const char *spec, dl_shape_override *s) {
+    const char *eq = strrchr(spec, '=');
+    if (!eq || eq == spec) return false;
+    int64_t *dims = calloc(64, sizeof(int64_t));
+    int rank = 0;
+    const char *p = eq + 1;
+    while (*p) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v < 0 || rank == 64) {
+            free(dims);
+            return false;
+        }
+        dims[rank++] = v;
+        p = end;
+        if (*p == 'x' || *p == ',') p++;
+        else if (*p) {
+            free(dims);
+            return false;
+        }
+    }
+    s->name = strndup(spec, (size_t)(eq - spec));
+    s->rank = rank;
+    s->dims = dims;
+    return true;
+}
+
+/* Returns 0 on success, 2 on a usage error (message printed). */
+static int parse_options(int argc, char **argv, options *o) {
     dl_cli c = {argc, argv, 1};
+    o->opt_level = 2;
+    o->emit = "lib";
+    o->target = "host";
     for (; c.i < argc; c.i++) {
         bool missing = false;
         const char *v;
         if (dl_cli_flag(&c, "help") || dl_cli_flag(&c, "h")) {
             usage(stdout);
-            return 0;
-        } else if ((v = dl_cli_value(&c, "o", &missing)) ||
-                   (v = dl_cli_value(&c, "target", &missing)) ||
-                   (v = dl_cli_value(&c, "emit", &missing)) ||
-                   (v = dl_cli_value(&c, "shape", &missing)) ||
-                   (v = dl_cli_value(&c, "passes", &missing)) ||
-                   (v = dl_cli_value(&c, "print-ir-after", &missing)) ||
-                   (v = dl_cli_value(&c, "j", &missing))) {
-        } else if (dl_cli_flag(&c, "O0") || dl_cli_flag(&c, "O1") || dl_cli_flag(&c, "O2") ||
-                   dl_cli_flag(&c, "O3") || dl_cli_flag(&c, "print-ir-after-all") ||
-                   dl_cli_flag(&c, "time-passes")) {
+            exit(0);
+        } else if ((v = dl_cli_value(&c, "o", &missing))) {
+            o->output = v;
+        } else if ((v = dl_cli_value(&c, "target", &missing))) {
+            o->target = v;
+        } else if ((v = dl_cli_value(&c, "emit", &missing))) {
+            o->emit = v;
+        } else if ((v = dl_cli_value(&c, "passes", &missing))) {
+            o->passes = v;
+        } else if ((v = dl_cli_value(&c, "print-ir-after", &missing))) {
+            o->pm.print_after = v;
+        } else if ((v = dl_cli_value(&c, "shape", &missing))) {
+            if (o->num_shapes == 64 || !parse_shape(v, &o->shapes[o->num_shapes])) {
+                fprintf(stderr, "dlcc: bad -shape '%s' (expected NAME=1x3x224x224)\n", v);
+                return 2;
+            }
+            o->num_shapes++;
+        } else if ((v = dl_cli_value(&c, "j", &missing))) {
+            /* accepted for compatibility; compilation is single-threaded */
+        } else if (strlen(argv[c.i]) == 3 && strncmp(argv[c.i], "-O", 2) == 0 && argv[c.i][2] >= '0' &&
+                   argv[c.i][2] <= '3') {
+            o->opt_level = argv[c.i][2] - '0';
+        } else if (dl_cli_flag(&c, "print-ir-after-all")) {
+            o->pm.print_after_all = true;
+        } else if (dl_cli_flag(&c, "time-passes")) {
+            o->pm.time_passes = true;
+        } else if (dl_cli_flag(&c, "verify-each")) {
+            o->pm.verify_each = true;
         } else if (dl_cli_is_option(&c)) {
-            fprintf(stderr, "dlcc: %s '%s'\n", missing ? "missing value for" : "unknown option",
-                    argv[c.i]);
+            fprintf(stderr, "dlcc: %s '%s'\n", missing ? "missing value for" : "unknown option", argv[c.i]);
             usage(stderr);
             return 2;
-        } else if (!input) {
-            input = argv[c.i];
+        } else if (!o->input) {
+            o->input = argv[c.i];
         } else {
             fprintf(stderr, "dlcc: more than one input model ('%s')\n", argv[c.i]);
             return 2;
         }
     }
-    if (!input) {
+    if (!o->input) {
         usage(stderr);
         return 2;
     }
-    fprintf(stderr, "dlcc: %s: error: ONNX import is not implemented in this build yet\n", input);
-    return 1;
+    static const char *kinds[] = {"lib", "obj", "asm", "llvm", "ptx", "graph", "kernel", "loop", "header"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) known |= strcmp(o->emit, kinds[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "dlcc: unknown -emit kind '%s'\n", o->emit);
+        return 2;
+    }
+    return 0;
+}
+
+/* The model's C name: the output's (or input's) file name without folder and extension,
+ * with non-identifier characters replaced. */
+static char *model_name(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strcspn(base, ".");
+    char *s = malloc(n + 2);
+    size_t k = 0;
+    if (n == 0 || (base[0] >= '0' && base[0] <= '9')) s[k++] = 'm';
+    for (size_t i = 0; i < n; i++) {
+        char ch = base[i];
+        s[k++] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) ? ch : '_';
+    }
+    s[k] = 0;
+    return s;
+}
+
+/* Default output: MODEL.onnx -> MODEL.so (or .o/.s/.ll/.ptx/.h). */
+static char *default_output(const char *input, const char *emit) {
+    const char *ext = strcmp(emit, "obj") == 0    ? ".o"
+                      : strcmp(emit, "asm") == 0  ? ".s"
+                      : strcmp(emit, "llvm") == 0 ? ".ll"
+                      : strcmp(emit, "ptx") == 0  ? ".ptx"
+                      : strcmp(emit, "header") == 0 ? ".h"
+                                                    : ".so";
+    size_t n = strlen(input);
+    if (n > 5 && strcmp(input + n - 5, ".onnx") == 0) n -= 5;
+    char *s = malloc(n + strlen(ext) + 1);
+    memcpy(s, input, n);
+    strcpy(s + n, ext);
+    return s;
+}
+
+static dl_status run_pipeline(dl_op *module, const char *text, const dl_pm_config *pm) {
+    dl_pipeline *pl = dl_pipeline_parse(module->ctx, text);
+    return pl ? dl_pipeline_run(pl, module, pm) : DL_FAILURE;
+}
+
+static dl_status print_module(dl_op *module, const char *output) {
+    FILE *f = output ? fopen(output, "w") : stdout;
+    if (!f) {
+        dl_error(module->ctx, dl_loc_unknown(), "cannot write '%s'", output);
+        return DL_FAILURE;
+    }
+    dl_print_op(module, f, DL_PRINT_DEFAULT);
+    if (f != stdout) fclose(f);
+    return DL_OK;
+}
+
+static dl_status compile(dl_context *ctx, const options *o) {
+    dl_onnx_options io = {.shapes = o->shapes, .num_shapes = o->num_shapes};
+    dl_op *module = dl_onnx_import(ctx, o->input, &io);
+    if (!module) return DL_FAILURE;
+
+    bool to_graph = strcmp(o->emit, "graph") == 0;
+    bool to_kernel = strcmp(o->emit, "kernel") == 0, to_loop = strcmp(o->emit, "loop") == 0;
+    if (o->passes) {
+        if (run_pipeline(module, o->passes, &o->pm)) return DL_FAILURE;
+        if (to_graph || to_kernel || to_loop) return print_module(module, o->output);
+    } else {
+        if (run_pipeline(module, graph_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
+        if (to_graph) return print_module(module, o->output);
+        if (to_kernel) {
+            if (run_pipeline(module, "lower-to-kernel,plan-memory", &o->pm)) return DL_FAILURE;
+            return print_module(module, o->output);
+        }
+        if (run_pipeline(module, lower_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
+        if (to_loop) return print_module(module, o->output);
+    }
+
+    dl_codegen_options cg = {.target = o->target, .opt_level = o->opt_level};
+    static const struct {
+        const char *name;
+        dl_emit_kind kind;
+    } emits[] = {{"lib", DL_EMIT_LIB},   {"obj", DL_EMIT_OBJ}, {"asm", DL_EMIT_ASM},
+                 {"llvm", DL_EMIT_LLVM}, {"ptx", DL_EMIT_PTX}, {"header", DL_EMIT_HEADER}};
+    for (size_t i = 0; i < sizeof emits / sizeof *emits; i++)
+        if (strcmp(o->emit, emits[i].name) == 0) cg.emit = emits[i].kind;
+    char *out = o->output ? strdup(o->output) : default_output(o->input, o->emit);
+    char *name = model_name(out);
+    cg.output = out;
+    cg.name = name;
+    dl_status st = dl_codegen(module, &cg);
+    free(out);
+    free(name);
+    return st;
+}
+
+int main(int argc, char **argv) {
+    options o = {0};
+    int st = parse_options(argc, argv, &o);
+    if (st) return st;
+    dl_context *ctx = dl_context_create();
+    dl_diags_set_stream(ctx, stderr);
+    st = compile(ctx, &o) == DL_OK && dl_error_count(ctx) == 0 ? 0 : 1;
+    dl_context_destroy(ctx);
+    for (unsigned i = 0; i < o.num_shapes; i++) {
+        free((char *)o.shapes[i].name);
+        free((int64_t *)o.shapes[i].dims);
+    }
+    return st;
 }

@@ -12,4 +12,7 @@ const dl_attr *dl_graph_constant_value(const dl_value *v);
 /* True if v is produced by graph.None (an absent optional input). */
 bool dl_graph_is_none(const dl_value *v);
 
+/* Adds every attribute the op's ONNX schema gives a default for and the op lacks. */
+void dl_graph_fill_defaults(dl_op *op);
+
 #endif

@@ -1,0 +1,162 @@
+/* infer.c: dispatch of graph-op shape inference over the per-family rule tables, and the
+ * helpers those rules share. */
+#include "infer.h"
+
+#include <string.h>
+
+static const dl_infer_entry *const families[] = {
+    dl_infer_elementwise, dl_infer_nn,      dl_infer_reduce,   dl_infer_shape,
+    dl_infer_index,       dl_infer_control, dl_infer_sequence, dl_infer_misc,
+};
+
+static dl_infer_fn table[DL_OP__COUNT];
+static bool table_ready;
+
+static void build_table(void) {
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (const dl_infer_entry *e = families[f]; e->kind != DL_OP__INVALID; e++) {
+            DL_ASSERT(!table[e->kind] && "two inference rules for one op");
+            table[e->kind] = e->fn;
+        }
+    table_ready = true;
+}
+
+bool dl_graph_has_infer(dl_op_kind kind) {
+    if (!table_ready) build_table();
+    return kind < DL_OP__COUNT && table[kind] != NULL;
+}
+
+dl_status dl_graph_infer(dl_op *op) {
+    if (!dl_graph_has_infer(op->kind))
+        return dl_op_error(op, "shape inference is not implemented for this op");
+    for (unsigned i = 0; i < op->num_operands; i++)
+        if (!dl_operand(op, i)) return dl_op_error(op, "operand %u is missing", i);
+    return table[op->kind](op);
+}
+
+bool dl_shape_of(const dl_value *v, dl_shape *out) {
+    const dl_type *t = v ? v->type : NULL;
+    if (!t || t->kind != DL_TY_TENSOR || t->rank > DL_MAX_RANK) return false;
+    out->rank = t->rank;
+    for (int i = 0; i < t->rank; i++) {
+        out->dims[i] = t->dims[i];
+        out->names[i] = t->names ? t->names[i] : NULL;
+    }
+    return true;
+}
+
+const dl_type *dl_shape_tensor(dl_context *ctx, const dl_type *elem, const dl_shape *s) {
+    return dl_type_tensor(ctx, elem, s->rank, s->dims, s->names);
+}
+
+dl_status dl_shape_from(dl_op *op, dl_shape *s, int rank, const int64_t *dims) {
+    if (rank < 0 || rank > DL_MAX_RANK)
+        return dl_op_error(op, "rank %d is outside the supported range [0, %d]", rank, DL_MAX_RANK);
+    s->rank = rank;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0 && dims[i] != DL_DYN)
+            return dl_op_error(op, "dimension %d has negative size %lld", i, (long long)dims[i]);
+        s->dims[i] = dims[i];
+        s->names[i] = NULL;
+    }
+    return DL_OK;
+}
+
+dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out) {
+    int rank = 0;
+    for (unsigned k = 0; k < n; k++) rank = in[k].rank > rank ? in[k].rank : rank;
+    out->rank = rank;
+    for (int i = 0; i < rank; i++) {
+        int64_t d = 1;
+        const char *name = NULL;
+        bool dyn = false;
+        for (unsigned k = 0; k < n; k++) {
+            int j = i - (rank - in[k].rank);
+            if (j < 0) continue;
+            int64_t e = in[k].dims[j];
+            const char *en = in[k].names[j];
+            if (e == 1) continue;
+            if (e == DL_DYN) {
+                if (d == DL_DYN || d == 1) {
+                    /* keep a name only if all dynamic candidates agree */
+                    if (d == 1) name = en;
+                    else if (name != en) name = NULL;
+                    d = DL_DYN;
+                    dyn = true;
+                }
+                continue;
+            }
+            if (d == 1 || d == DL_DYN) {
+                d = e;
+                name = NULL;
+            } else if (d != e) {
+                return dl_op_error(op, "operands cannot be broadcast together: dimension %d has sizes %lld and %lld",
+                                   i, (long long)d, (long long)e);
+            }
+        }
+        (void)dyn;
+        out->dims[i] = d;
+        out->names[i] = d == DL_DYN ? name : NULL;
+    }
+    return DL_OK;
+}
+
+dl_status dl_norm_axis(dl_op *op, int64_t axis, int rank, int64_t *out) {
+    if (axis < -rank || axis >= rank || (rank == 0 && axis != 0 && axis != -1))
+        return dl_op_error(op, "axis %lld is out of range for rank %d", (long long)axis, rank);
+    *out = axis < 0 ? axis + rank : axis;
+    return DL_OK;
+}
+
+int64_t dl_const_ints(const dl_value *v, int64_t *out, int64_t max) {
+    const dl_attr *a = dl_graph_constant_value(v);
+    if (!a) return -1;
+    int64_t n = dl_dense_num_elements(a);
+    for (int64_t i = 0; i < n && i < max; i++) out[i] = dl_dense_get_i64(a, i);
+    return n;
+}
+
+int64_t dl_const_floats(const dl_value *v, double *out, int64_t max) {
+    const dl_attr *a = dl_graph_constant_value(v);
+    if (!a) return -1;
+    int64_t n = dl_dense_num_elements(a);
+    for (int64_t i = 0; i < n && i < max; i++) out[i] = dl_dense_get_f64(a, i);
+    return n;
+}
+
+bool dl_has_operand(const dl_op *op, unsigned i) {
+    return i < op->num_operands && dl_operand(op, i) && !dl_graph_is_none(dl_operand(op, i)) &&
+           dl_operand(op, i)->type->kind != DL_TY_NONE;
+}
+
+void dl_set_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s) {
+    dl_op_set_result_type(op, i, dl_shape_tensor(op->ctx, elem, s));
+}
+
+const dl_type *dl_operand_elem(const dl_op *op, unsigned i) {
+    const dl_type *t = dl_operand(op, i)->type;
+    if (t->kind == DL_TY_SEQ) t = t->elem;
+    return dl_type_elem(t);
+}
+
+/* ONNX TensorProto.DataType codes. */
+static const struct {
+    int code;
+    dl_type_kind kind;
+} onnx_codes[] = {
+    {1, DL_TY_F32}, {2, DL_TY_U8},  {3, DL_TY_I8},   {4, DL_TY_U16},  {5, DL_TY_I16},
+    {6, DL_TY_I32}, {7, DL_TY_I64}, {9, DL_TY_I1},   {10, DL_TY_F16}, {11, DL_TY_F64},
+    {12, DL_TY_U32}, {13, DL_TY_U64}, {16, DL_TY_BF16},
+};
+
+const dl_type *dl_onnx_elem_type(dl_context *ctx, int64_t code) {
+    for (size_t i = 0; i < sizeof onnx_codes / sizeof *onnx_codes; i++)
+        if (onnx_codes[i].code == code) return dl_type_scalar(ctx, onnx_codes[i].kind);
+    return NULL;
+}
+
+int dl_onnx_type_code(dl_type_kind kind) {
+    for (size_t i = 0; i < sizeof onnx_codes / sizeof *onnx_codes; i++)
+        if (onnx_codes[i].kind == kind) return onnx_codes[i].code;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* infer.h: shape and type inference of graph-dialect ops, and the helpers inference rules
+ * share (shapes with symbolic dims, broadcasting, constant operands, axes). */
+#ifndef DLCC_GRAPH_INFER_H
+#define DLCC_GRAPH_INFER_H
+
+#include "graph.h"
+
+/* Largest tensor rank the compiler accepts. */
+#define DL_MAX_RANK 32
+
+/* One inference rule: sets every result type of op from operand types, constant operand
+ * values and attributes. On invalid input it emits an error at the op (dl_op_error) naming
+ * the problem and returns DL_FAILURE. Unknown sizes become DL_DYN; symbolic dims propagate. */
+typedef dl_status (*dl_infer_fn)(dl_op *op);
+
+typedef struct dl_infer_entry {
+    dl_op_kind kind;
+    dl_infer_fn fn;
+} dl_infer_entry;
+
+/* Rule tables by op family, each ending with {DL_OP__INVALID, NULL}; infer.c merges them. */
+extern const dl_infer_entry dl_infer_elementwise[]; /* infer_elementwise.c */
+extern const dl_infer_entry dl_infer_nn[];          /* infer_nn.c: conv, pool, norm, matmul, rnn */
+extern const dl_infer_entry dl_infer_reduce[];      /* infer_reduce.c: reductions, softmax, arg* */
+extern const dl_infer_entry dl_infer_shape[];       /* infer_shape.c: reshape, transpose, slice... */
+extern const dl_infer_entry dl_infer_index[];       /* infer_index.c: gather, scatter, topk... */
+extern const dl_infer_entry dl_infer_control[];     /* infer_control.c: If, Loop, Scan */
+extern const dl_infer_entry dl_infer_sequence[];    /* infer_sequence.c: Sequence* ops */
+extern const dl_infer_entry dl_infer_misc[];        /* infer_misc.c: everything else */
+
+/* Infers op's result types. An op kind without a rule is reported as unsupported. */
+dl_status dl_graph_infer(dl_op *op);
+bool dl_graph_has_infer(dl_op_kind kind);
+
+/* ---- Helpers for rules ---- */
+
+/* A tensor shape with optional symbolic names (names[i] != NULL means dims[i] is DL_DYN
+ * and has that name). */
+typedef struct dl_shape {
+    int rank;
+    int64_t dims[DL_MAX_RANK];
+    const char *names[DL_MAX_RANK];
+} dl_shape;
+
+/* The shape of a tensor-typed value; false (no error) if v is not a tensor. */
+bool dl_shape_of(const dl_value *v, dl_shape *out);
+/* The tensor type with elem and shape s. */
+const dl_type *dl_shape_tensor(dl_context *ctx, const dl_type *elem, const dl_shape *s);
+/* Shape from plain dims (no names). Fails (with error at op) when rank > DL_MAX_RANK. */
+dl_status dl_shape_from(dl_op *op, dl_shape *s, int rank, const int64_t *dims);
+/* Numpy-style multidirectional broadcasting of n shapes; error at op if incompatible. */
+dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out);
+/* Normalises axis into [0, rank) (negative counts from the end); error at op if out of range. */
+dl_status dl_norm_axis(dl_op *op, int64_t axis, int rank, int64_t *out);
+
+/* Integer values of a constant operand (graph.Constant): returns the element count and
+ * stores up to max values, or -1 if v is not a constant. */
+int64_t dl_const_ints(const dl_value *v, int64_t *out, int64_t max);
+/* Float values of a constant operand, like dl_const_ints. */
+int64_t dl_const_floats(const dl_value *v, double *out, int64_t max);
+/* True if operand i exists and is not graph.None. */
+bool dl_has_operand(const dl_op *op, unsigned i);
+/* Sets result i to a tensor of elem type and shape. */
+void dl_set_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s);
+/* Element type of operand i's tensor/sequence type. */
+const dl_type *dl_operand_elem(const dl_op *op, unsigned i);
+/* Scalar type for an ONNX TensorProto data type code (1 = FLOAT ...), or NULL. */
+const dl_type *dl_onnx_elem_type(dl_context *ctx, int64_t onnx_code);
+/* The ONNX data type code of a scalar type. */
+int dl_onnx_type_code(dl_type_kind kind);
+
+#endif
