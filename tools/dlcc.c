@@ -33,20 +33,22 @@ typedef struct options {
 } options;
 
 static void usage(FILE *out) {
-    fputs("usage: dlcc MODEL.onnx [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
-          "            [-shape NAME=1x3x224x224] [-passes=PIPELINE] [-print-ir-after-all]\n"
-          "            [-print-ir-after=PASS] [-time-passes] [-j N]\n\n"
-          "  -o OUT       output path (default: the model's name beside it)\n"
-          "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
-          "               accel=FILE.xml\n"
-          "  -O0..-O3     optimisation level (default -O2)\n"
-          "  -emit=KIND   lib (OUT.so + OUT.h, default), obj (OUT.o + OUT.h), asm, llvm, ptx,\n"
-          "               graph (graph dialect), kernel (kernel dialect), loop (loop dialect), header\n"
-          "  -shape N=D   fix input N's symbolic dims, e.g. -shape input=1x3x224x224\n"
-          "  -passes=P    run pipeline P after import instead of the default pipeline\n"
-          "  -print-ir-after-all, -print-ir-after=PASS, -time-passes: pass instrumentation (stderr)\n"
-          "Exit status: 0 success, 1 unsupported or invalid input, 2 usage error.\n",
-          out);
+    fputs(
+        "usage: dlcc MODEL.onnx [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
+        "            [-shape NAME=1x3x224x224] [-passes=PIPELINE] [-print-ir-after-all]\n"
+        "            [-print-ir-after=PASS] [-time-passes] [-j N]\n\n"
+        "  -o OUT       output path (default: the model's name beside it)\n"
+        "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
+        "               accel=FILE.xml\n"
+        "  -O0..-O3     optimisation level (default -O2)\n"
+        "  -emit=KIND   lib (OUT.so + OUT.h, default), obj (OUT.o + OUT.h), asm, llvm, ptx,\n"
+        "               graph (graph dialect), kernel (kernel dialect), loop (loop dialect), "
+        "header\n"
+        "  -shape N=D   fix input N's symbolic dims, e.g. -shape input=1x3x224x224\n"
+        "  -passes=P    run pipeline P after import instead of the default pipeline\n"
+        "  -print-ir-after-all, -print-ir-after=PASS, -time-passes: pass instrumentation (stderr)\n"
+        "Exit status: 0 success, 1 unsupported or invalid input, 2 usage error.\n",
+        out);
 }
 
 static bool parse_shape(const char *spec, dl_shape_override *s) {
@@ -64,7 +66,8 @@ static bool parse_shape(const char *spec, dl_shape_override *s) {
         }
         dims[rank++] = v;
         p = end;
-        if (*p == 'x' || *p == ',') p++;
+        if (*p == 'x' || *p == ',')
+            p++;
         else if (*p) {
             free(dims);
             return false;
@@ -106,8 +109,8 @@ static int parse_options(int argc, char **argv, options *o) {
             o->num_shapes++;
         } else if ((v = dl_cli_value(&c, "j", &missing))) {
             /* accepted for compatibility; compilation is single-threaded */
-        } else if (strlen(argv[c.i]) == 3 && strncmp(argv[c.i], "-O", 2) == 0 && argv[c.i][2] >= '0' &&
-                   argv[c.i][2] <= '3') {
+        } else if (strlen(argv[c.i]) == 3 && strncmp(argv[c.i], "-O", 2) == 0 &&
+                   argv[c.i][2] >= '0' && argv[c.i][2] <= '3') {
             o->opt_level = argv[c.i][2] - '0';
         } else if (dl_cli_flag(&c, "print-ir-after-all")) {
             o->pm.print_after_all = true;
@@ -116,7 +119,8 @@ static int parse_options(int argc, char **argv, options *o) {
         } else if (dl_cli_flag(&c, "verify-each")) {
             o->pm.verify_each = true;
         } else if (dl_cli_is_option(&c)) {
-            fprintf(stderr, "dlcc: %s '%s'\n", missing ? "missing value for" : "unknown option", argv[c.i]);
+            fprintf(stderr, "dlcc: %s '%s'\n", missing ? "missing value for" : "unknown option",
+                    argv[c.i]);
             usage(stderr);
             return 2;
         } else if (!o->input) {
@@ -130,9 +134,11 @@ static int parse_options(int argc, char **argv, options *o) {
         usage(stderr);
         return 2;
     }
-    static const char *kinds[] = {"lib", "obj", "asm", "llvm", "ptx", "graph", "kernel", "loop", "header"};
+    static const char *kinds[] = {"lib",   "obj",    "asm",  "llvm",  "ptx",
+                                  "graph", "kernel", "loop", "header"};
     bool known = false;
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) known |= strcmp(o->emit, kinds[i]) == 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        known |= strcmp(o->emit, kinds[i]) == 0;
     if (!known) {
         fprintf(stderr, "dlcc: unknown -emit kind '%s'\n", o->emit);
         return 2;
@@ -151,7 +157,9 @@ static char *model_name(const char *path) {
     if (n == 0 || (base[0] >= '0' && base[0] <= '9')) s[k++] = 'm';
     for (size_t i = 0; i < n; i++) {
         char ch = base[i];
-        s[k++] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) ? ch : '_';
+        s[k++] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+                     ? ch
+                     : '_';
     }
     s[k] = 0;
     return s;
@@ -159,10 +167,10 @@ static char *model_name(const char *path) {
 
 /* Default output: MODEL.onnx -> MODEL.so (or .o/.s/.ll/.ptx/.h). */
 static char *default_output(const char *input, const char *emit) {
-    const char *ext = strcmp(emit, "obj") == 0    ? ".o"
-                      : strcmp(emit, "asm") == 0  ? ".s"
-                      : strcmp(emit, "llvm") == 0 ? ".ll"
-                      : strcmp(emit, "ptx") == 0  ? ".ptx"
+    const char *ext = strcmp(emit, "obj") == 0      ? ".o"
+                      : strcmp(emit, "asm") == 0    ? ".s"
+                      : strcmp(emit, "llvm") == 0   ? ".ll"
+                      : strcmp(emit, "ptx") == 0    ? ".ptx"
                       : strcmp(emit, "header") == 0 ? ".h"
                                                     : ".so";
     size_t n = strlen(input);

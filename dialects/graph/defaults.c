@@ -17,12 +17,12 @@ typedef struct attr_default {
     unsigned count;
 } attr_default;
 
-#define COUNT_OF(...) (sizeof((int64_t[])__VA_ARGS__) / sizeof(int64_t))
+#define COUNT_OF(...)   (sizeof((int64_t[])__VA_ARGS__) / sizeof(int64_t))
 #define COUNT_OF_F(...) (sizeof((float[])__VA_ARGS__) / sizeof(float))
 
 static const attr_default defaults[] = {
-#define DL_DEFAULT_INT(op, name, v) {DL_OP_graph_##op, name, D_INT, .i = v},
-#define DL_DEFAULT_FLOAT(op, name, v) {DL_OP_graph_##op, name, D_FLOAT, .f = v},
+#define DL_DEFAULT_INT(op, name, v)    {DL_OP_graph_##op, name, D_INT, .i = v},
+#define DL_DEFAULT_FLOAT(op, name, v)  {DL_OP_graph_##op, name, D_FLOAT, .f = v},
 #define DL_DEFAULT_STRING(op, name, v) {DL_OP_graph_##op, name, D_STRING, .s = v},
 #define DL_DEFAULT_INTS(op, name, ...)                                                             \
     {DL_OP_graph_##op, name, D_INTS, .ints = (const int64_t[])__VA_ARGS__,                         \

@@ -11,7 +11,8 @@ static bool table_ready;
 bool dl_graph_fold(dl_op *op, const dl_attr **results) {
     if (!table_ready) {
         for (size_t f = 0; f < sizeof families / sizeof *families; f++)
-            for (const dl_fold_entry *e = families[f]; e->kind != DL_OP__INVALID; e++) table[e->kind] = e->fn;
+            for (const dl_fold_entry *e = families[f]; e->kind != DL_OP__INVALID; e++)
+                table[e->kind] = e->fn;
         table_ready = true;
     }
     if (!table[op->kind] || op->num_regions) return false;
@@ -30,7 +31,8 @@ bool dl_graph_fold_in_place(dl_op *op) {
     const dl_attr **results = calloc(op->num_results, sizeof *results);
     DL_ASSERT(results);
     bool ok = dl_graph_fold(op, results);
-    for (unsigned i = 0; ok && i < op->num_results; i++) ok = results[i] && results[i]->type == op->results[i].type;
+    for (unsigned i = 0; ok && i < op->num_results; i++)
+        ok = results[i] && results[i]->type == op->results[i].type;
     if (ok) {
         dl_builder b = dl_builder_before(op);
         for (unsigned i = 0; i < op->num_results; i++) {

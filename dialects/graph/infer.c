@@ -79,8 +79,10 @@ dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out)
             if (e == DL_DYN) {
                 if (d == DL_DYN || d == 1) {
                     /* keep a name only if all dynamic candidates agree */
-                    if (d == 1) name = en;
-                    else if (name != en) name = NULL;
+                    if (d == 1)
+                        name = en;
+                    else if (name != en)
+                        name = NULL;
                     d = DL_DYN;
                     dyn = true;
                 }
@@ -90,8 +92,10 @@ dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out)
                 d = e;
                 name = NULL;
             } else if (d != e) {
-                return dl_op_error(op, "operands cannot be broadcast together: dimension %d has sizes %lld and %lld",
-                                   i, (long long)d, (long long)e);
+                return dl_op_error(
+                    op,
+                    "operands cannot be broadcast together: dimension %d has sizes %lld and %lld",
+                    i, (long long)d, (long long)e);
             }
         }
         (void)dyn;
@@ -144,8 +148,8 @@ static const struct {
     int code;
     dl_type_kind kind;
 } onnx_codes[] = {
-    {1, DL_TY_F32}, {2, DL_TY_U8},  {3, DL_TY_I8},   {4, DL_TY_U16},  {5, DL_TY_I16},
-    {6, DL_TY_I32}, {7, DL_TY_I64}, {9, DL_TY_I1},   {10, DL_TY_F16}, {11, DL_TY_F64},
+    {1, DL_TY_F32},  {2, DL_TY_U8},   {3, DL_TY_I8},    {4, DL_TY_U16},  {5, DL_TY_I16},
+    {6, DL_TY_I32},  {7, DL_TY_I64},  {9, DL_TY_I1},    {10, DL_TY_F16}, {11, DL_TY_F64},
     {12, DL_TY_U32}, {13, DL_TY_U64}, {16, DL_TY_BF16},
 };
 

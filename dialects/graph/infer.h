@@ -22,11 +22,11 @@ typedef struct dl_infer_entry {
 extern const dl_infer_entry dl_infer_elementwise[]; /* infer_elementwise.c */
 extern const dl_infer_entry dl_infer_nn[];          /* infer_nn.c: conv, pool, norm, matmul, rnn */
 extern const dl_infer_entry dl_infer_reduce[];      /* infer_reduce.c: reductions, softmax, arg* */
-extern const dl_infer_entry dl_infer_shape[];       /* infer_shape.c: reshape, transpose, slice... */
-extern const dl_infer_entry dl_infer_index[];       /* infer_index.c: gather, scatter, topk... */
-extern const dl_infer_entry dl_infer_control[];     /* infer_control.c: If, Loop, Scan */
-extern const dl_infer_entry dl_infer_sequence[];    /* infer_sequence.c: Sequence* ops */
-extern const dl_infer_entry dl_infer_misc[];        /* infer_misc.c: everything else */
+extern const dl_infer_entry dl_infer_shape[];    /* infer_shape.c: reshape, transpose, slice... */
+extern const dl_infer_entry dl_infer_index[];    /* infer_index.c: gather, scatter, topk... */
+extern const dl_infer_entry dl_infer_control[];  /* infer_control.c: If, Loop, Scan */
+extern const dl_infer_entry dl_infer_sequence[]; /* infer_sequence.c: Sequence* ops */
+extern const dl_infer_entry dl_infer_misc[];     /* infer_misc.c: everything else */
 
 /* Infers op's result types. An op kind without a rule is reported as unsupported. */
 dl_status dl_graph_infer(dl_op *op);

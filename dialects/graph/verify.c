@@ -1,5 +1,7 @@
 /* verify.c: structural verification of graph-dialect ops. */
-#include "graph.h"
+#include "infer.h"
+
+#include <stdlib.h>
 
 static bool graph_value_type(const dl_type *t) {
     return t->kind == DL_TY_TENSOR || t->kind == DL_TY_SEQ || t->kind == DL_TY_NONE;
@@ -52,7 +54,24 @@ dl_status dl_verify_graph_op(dl_op *op) {
     }
     default: break;
     }
-    return DL_OK;
+    return dl_graph_check_types(op);
+}
+
+/* Re-runs shape inference on op and requires the declared result types to match. */
+dl_status dl_graph_check_types(dl_op *op) {
+    if (!dl_graph_has_infer(op->kind)) return DL_OK;
+    const dl_type *saved[64];
+    if (op->num_results > 64) return DL_OK;
+    for (unsigned i = 0; i < op->num_results; i++) saved[i] = op->results[i].type;
+    dl_status st = dl_graph_infer(op);
+    for (unsigned i = 0; st == DL_OK && i < op->num_results; i++)
+        if (op->results[i].type != saved[i]) {
+            dl_op_error(op, "result %u is declared %s but inference gives %s", i,
+                        dl_type_str(op->ctx, saved[i]), dl_type_str(op->ctx, op->results[i].type));
+            st = DL_FAILURE;
+        }
+    for (unsigned i = 0; i < op->num_results; i++) op->results[i].type = saved[i];
+    return st;
 }
 
 const dl_attr *dl_graph_constant_value(const dl_value *v) {
