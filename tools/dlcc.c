@@ -18,10 +18,10 @@ static const char *const graph_pipeline[4] = {
     "canonicalize,cse,dce",
 };
 static const char *const lower_pipeline[4] = {
-    "lower-to-kernel,plan-memory,schedule{opt=0}",
-    "lower-to-kernel,plan-memory,schedule{opt=1}",
-    "lower-to-kernel,plan-memory,schedule{opt=2}",
-    "lower-to-kernel,plan-memory,schedule{opt=3}",
+    "lower-to-kernel,schedule{opt=0},plan-memory",
+    "lower-to-kernel,schedule{opt=1},plan-memory",
+    "lower-to-kernel,schedule{opt=2},plan-memory",
+    "lower-to-kernel,schedule{opt=3},plan-memory",
 };
 
 typedef struct options {
@@ -211,7 +211,7 @@ static dl_status compile(dl_context *ctx, const options *o) {
         if (run_pipeline(module, graph_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
         if (to_graph) return print_module(module, o->output);
         if (to_kernel) {
-            if (run_pipeline(module, "lower-to-kernel,plan-memory", &o->pm)) return DL_FAILURE;
+            if (run_pipeline(module, "lower-to-kernel", &o->pm)) return DL_FAILURE;
             return print_module(module, o->output);
         }
         if (run_pipeline(module, lower_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
