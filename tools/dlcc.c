@@ -1,6 +1,6 @@
-/* dlcc.c: the dlcc compiler driver: ONNX model in, native library + header out.
- * The whole pipeline reads top to bottom in compile(): import, graph passes, lowering,
- * scheduling, code generation. */
+/* dlcc.c: the dlcc compiler driver: ONNX model (or IR text at any level) in, native library +
+ * header out. The whole pipeline reads top to bottom in compile(): import, graph passes,
+ * lowering, scheduling, code generation; IR text input starts at the level it is at. */
 #include "cli.h"
 #include "dlcc/codegen.h"
 #include "dlcc/onnx.h"
@@ -12,10 +12,10 @@
 
 /* Default pipelines by optimisation level: graph level, then down to loops. */
 static const char *const graph_pipeline[4] = {
-    "canonicalize,cse,dce",
-    "canonicalize,cse,dce",
-    "canonicalize,cse,dce",
-    "canonicalize,cse,dce",
+    "graph-fold,canonicalize,cse,dce",
+    "graph-fold,canonicalize,fold-batchnorm,cse,dce",
+    "graph-fold,canonicalize,fold-batchnorm,cse,dce",
+    "graph-fold,canonicalize,fold-batchnorm,cse,dce",
 };
 static const char *const lower_pipeline[4] = {
     "lower-to-kernel,schedule{opt=0},plan-memory",
@@ -23,6 +23,16 @@ static const char *const lower_pipeline[4] = {
     "lower-to-kernel,schedule{opt=2},plan-memory",
     "lower-to-kernel,schedule{opt=3},plan-memory",
 };
+/* The same from the kernel level (IR text input that is already lowered). */
+static const char *const kernel_pipeline[4] = {
+    "schedule{opt=0},plan-memory",
+    "schedule{opt=1},plan-memory",
+    "schedule{opt=2},plan-memory",
+    "schedule{opt=3},plan-memory",
+};
+
+/* The level of a module: graph ops, kernel.generic ops, or neither (loop level). */
+typedef enum ir_level { LEVEL_GRAPH, LEVEL_KERNEL, LEVEL_LOOP } ir_level;
 
 typedef struct options {
     const char *input, *output, *target, *emit, *passes;
@@ -34,9 +44,10 @@ typedef struct options {
 
 static void usage(FILE *out) {
     fputs(
-        "usage: dlcc MODEL.onnx [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
+        "usage: dlcc MODEL.onnx|FILE.dl [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
         "            [-shape NAME=1x3x224x224] [-passes=PIPELINE] [-print-ir-after-all]\n"
         "            [-print-ir-after=PASS] [-time-passes] [-j N]\n\n"
+        "  FILE.dl      IR text at the graph, kernel or loop level: compiled from that level\n"
         "  -o OUT       output path (default: the model's name beside it)\n"
         "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
         "               accel=FILE.xml\n"
@@ -174,7 +185,10 @@ static char *default_output(const char *input, const char *emit) {
                       : strcmp(emit, "header") == 0 ? ".h"
                                                     : ".so";
     size_t n = strlen(input);
-    if (n > 5 && strcmp(input + n - 5, ".onnx") == 0) n -= 5;
+    if (n > 5 && strcmp(input + n - 5, ".onnx") == 0)
+        n -= 5;
+    else if (n > 3 && strcmp(input + n - 3, ".dl") == 0)
+        n -= 3;
     char *s = malloc(n + strlen(ext) + 1);
     memcpy(s, input, n);
     strcpy(s + n, ext);
@@ -187,7 +201,7 @@ static dl_status run_pipeline(dl_op *module, const char *text, const dl_pm_confi
 }
 
 static dl_status print_module(dl_op *module, const char *output) {
-    FILE *f = output ? fopen(output, "w") : stdout;
+    FILE *f = output && strcmp(output, "-") != 0 ? fopen(output, "w") : stdout;
     if (!f) {
         dl_error(module->ctx, dl_loc_unknown(), "cannot write '%s'", output);
         return DL_FAILURE;
@@ -197,28 +211,71 @@ static dl_status print_module(dl_op *module, const char *output) {
     return DL_OK;
 }
 
+static bool has_suffix(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static dl_walk_result find_level(dl_op *op, void *user) {
+    ir_level *level = user;
+    if (strcmp(dl_op_info_of(op)->dialect, "graph") == 0) {
+        *level = LEVEL_GRAPH;
+        return DL_WALK_INTERRUPT;
+    }
+    if (op->kind == DL_OP_kernel_generic) *level = LEVEL_KERNEL;
+    return DL_WALK_ADVANCE;
+}
+
+static ir_level level_of(dl_op *module) {
+    ir_level level = LEVEL_LOOP;
+    dl_walk(module, find_level, &level);
+    return level;
+}
+
+/* An ONNX model is imported; IR text (.dl, or "-" for stdin) is parsed and verified. */
+static dl_op *read_input(dl_context *ctx, const options *o) {
+    if (!has_suffix(o->input, ".dl") && strcmp(o->input, "-") != 0) {
+        dl_onnx_options io = {.shapes = o->shapes, .num_shapes = o->num_shapes};
+        return dl_onnx_import(ctx, o->input, &io);
+    }
+    dl_op *module = dl_parse_file(ctx, o->input);
+    if (module && dl_verify(module)) return NULL;
+    return module;
+}
+
 static dl_status compile(dl_context *ctx, const options *o) {
-    dl_onnx_options io = {.shapes = o->shapes, .num_shapes = o->num_shapes};
-    dl_op *module = dl_onnx_import(ctx, o->input, &io);
+    dl_op *module = read_input(ctx, o);
     if (!module) return DL_FAILURE;
+    ir_level level = level_of(module);
 
     bool to_graph = strcmp(o->emit, "graph") == 0;
     bool to_kernel = strcmp(o->emit, "kernel") == 0, to_loop = strcmp(o->emit, "loop") == 0;
+    if ((to_graph && level > LEVEL_GRAPH) || (to_kernel && level > LEVEL_KERNEL)) {
+        dl_error(ctx, dl_loc_unknown(), "-emit=%s: the input is already below that level", o->emit);
+        return DL_FAILURE;
+    }
     if (o->passes) {
         if (run_pipeline(module, o->passes, &o->pm)) return DL_FAILURE;
         if (to_graph || to_kernel || to_loop) return print_module(module, o->output);
     } else {
-        if (run_pipeline(module, graph_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
-        if (to_graph) return print_module(module, o->output);
+        if (level == LEVEL_GRAPH) {
+            if (run_pipeline(module, graph_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
+            if (to_graph) return print_module(module, o->output);
+        }
         if (to_kernel) {
-            if (run_pipeline(module, "lower-to-kernel", &o->pm)) return DL_FAILURE;
+            if (level == LEVEL_GRAPH && run_pipeline(module, "lower-to-kernel", &o->pm))
+                return DL_FAILURE;
             return print_module(module, o->output);
         }
-        if (run_pipeline(module, lower_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
+        if (level == LEVEL_GRAPH && run_pipeline(module, lower_pipeline[o->opt_level], &o->pm))
+            return DL_FAILURE;
+        if (level == LEVEL_KERNEL && run_pipeline(module, kernel_pipeline[o->opt_level], &o->pm))
+            return DL_FAILURE;
         if (to_loop) return print_module(module, o->output);
     }
 
-    dl_codegen_options cg = {.target = o->target, .opt_level = o->opt_level};
+    dl_codegen_options cg = {
+        .target = o->target, .opt_level = o->opt_level, .time_phases = o->pm.time_passes};
     static const struct {
         const char *name;
         dl_emit_kind kind;
@@ -227,7 +284,7 @@ static dl_status compile(dl_context *ctx, const options *o) {
     for (size_t i = 0; i < sizeof emits / sizeof *emits; i++)
         if (strcmp(o->emit, emits[i].name) == 0) cg.emit = emits[i].kind;
     char *out = o->output ? strdup(o->output) : default_output(o->input, o->emit);
-    char *name = model_name(out);
+    char *name = model_name(strcmp(out, "-") == 0 ? o->input : out); /* -o - : stdout */
     cg.output = out;
     cg.name = name;
     dl_status st = dl_codegen(module, &cg);

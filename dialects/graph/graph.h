@@ -15,7 +15,8 @@ bool dl_graph_is_none(const dl_value *v);
 /* Adds every attribute the op's ONNX schema gives a default for and the op lacks. */
 void dl_graph_fill_defaults(dl_op *op);
 
-/* Re-infers op's result types and reports a mismatch with the declared ones (no change). */
+/* Re-infers op's result types and reports declared types that do not fit them (a declared type
+ * may leave sizes dynamic that inference knows; nothing is changed). */
 dl_status dl_graph_check_types(dl_op *op);
 
 #endif

@@ -45,6 +45,17 @@ bool dl_shape_of(const dl_value *v, dl_shape *out) {
     return true;
 }
 
+dl_status dl_operand_shape(dl_op *op, unsigned i, dl_shape *out) {
+    if (i >= op->num_operands) return dl_op_error(op, "operand %u is missing", i);
+    const dl_type *t = dl_operand(op, i)->type;
+    if (t->kind != DL_TY_TENSOR)
+        return dl_op_error(op, "operand %u must be a tensor, got %s", i, dl_type_str(op->ctx, t));
+    if (!dl_shape_of(dl_operand(op, i), out))
+        return dl_op_error(op, "operand %u has rank %d, more than the supported %d", i, t->rank,
+                           DL_MAX_RANK);
+    return DL_OK;
+}
+
 const dl_type *dl_shape_tensor(dl_context *ctx, const dl_type *elem, const dl_shape *s) {
     return dl_type_tensor(ctx, elem, s->rank, s->dims, s->names);
 }
@@ -106,7 +117,11 @@ dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out)
 }
 
 dl_status dl_norm_axis(dl_op *op, int64_t axis, int rank, int64_t *out) {
-    if (axis < -rank || axis >= rank || (rank == 0 && axis != 0 && axis != -1))
+    if (rank == 0 && (axis == 0 || axis == -1)) {
+        *out = 0; /* a scalar: callers must not index dims with it */
+        return DL_OK;
+    }
+    if (axis < -rank || axis >= rank)
         return dl_op_error(op, "axis %lld is out of range for rank %d", (long long)axis, rank);
     *out = axis < 0 ? axis + rank : axis;
     return DL_OK;
@@ -137,6 +152,11 @@ void dl_set_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s
     dl_op_set_result_type(op, i, dl_shape_tensor(op->ctx, elem, s));
 }
 
+void dl_set_optional_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s) {
+    if (i < op->num_results && op->results[i].type->kind != DL_TY_NONE)
+        dl_set_result(op, i, elem, s);
+}
+
 const dl_type *dl_operand_elem(const dl_op *op, unsigned i) {
     const dl_type *t = dl_operand(op, i)->type;
     if (t->kind == DL_TY_SEQ) t = t->elem;
@@ -163,4 +183,60 @@ int dl_onnx_type_code(dl_type_kind kind) {
     for (size_t i = 0; i < sizeof onnx_codes / sizeof *onnx_codes; i++)
         if (onnx_codes[i].kind == kind) return onnx_codes[i].code;
     return 0;
+}
+
+dl_status dl_check_elements(dl_op *op, const dl_shape *s) {
+    int64_t n = 1;
+    for (int i = 0; i < s->rank; i++) {
+        if (s->dims[i] == DL_DYN) continue;
+        if (s->dims[i] != 0 && n > DL_MAX_ELEMENTS / s->dims[i])
+            return dl_op_error(op, "the result has more than 2^62 elements");
+        n *= s->dims[i];
+    }
+    return DL_OK;
+}
+
+dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out,
+                                int64_t max, int64_t *count) {
+    *count = -1;
+    if (!dl_has_operand(op, i)) return DL_OK;
+    int64_t n = dl_const_ints(dl_operand(op, i), out, max);
+    if (n > max)
+        return dl_op_error(op, "%s has %lld values, more than the supported %lld", what,
+                           (long long)n, (long long)max);
+    *count = n;
+    return DL_OK;
+}
+
+const dl_type *dl_type_merge(dl_context *ctx, const dl_type *a, const dl_type *b) {
+    if (a == b) return a;
+    if (a->kind != b->kind) return NULL;
+    if (a->kind == DL_TY_SEQ) {
+        const dl_type *e = dl_type_merge(ctx, a->elem, b->elem);
+        return e ? dl_type_seq(ctx, e) : NULL;
+    }
+    if (a->kind != DL_TY_TENSOR || a->elem != b->elem || a->rank != b->rank) return NULL;
+    if (a->rank > DL_MAX_RANK) return NULL;
+    dl_shape s = {.rank = a->rank};
+    for (int i = 0; i < s.rank; i++) {
+        const char *an = a->names ? a->names[i] : NULL, *bn = b->names ? b->names[i] : NULL;
+        bool same = a->dims[i] == b->dims[i] && an == bn;
+        s.dims[i] = same ? a->dims[i] : DL_DYN;
+        s.names[i] = same ? an : NULL;
+    }
+    return dl_shape_tensor(ctx, a->elem, &s);
+}
+
+const dl_type *dl_type_join(dl_context *ctx, const dl_type *a, const dl_type *b) {
+    if (a->kind == DL_TY_NONE) return b;
+    if (b->kind == DL_TY_NONE) return a;
+    const dl_type *t = dl_type_merge(ctx, a, b);
+    if (t || a->kind != DL_TY_SEQ || b->kind != DL_TY_SEQ) return t;
+    const dl_type *ea = a->elem, *eb = b->elem;
+    if (ea->kind != DL_TY_TENSOR || eb->kind != DL_TY_TENSOR || ea->elem != eb->elem ||
+        eb->rank > DL_MAX_RANK)
+        return NULL;
+    dl_shape s = {.rank = eb->rank};
+    for (int i = 0; i < s.rank; i++) s.dims[i] = DL_DYN;
+    return dl_type_seq(ctx, dl_shape_tensor(ctx, eb->elem, &s));
 }

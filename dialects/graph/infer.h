@@ -46,11 +46,14 @@ typedef struct dl_shape {
 bool dl_shape_of(const dl_value *v, dl_shape *out);
 /* The tensor type with elem and shape s. */
 const dl_type *dl_shape_tensor(dl_context *ctx, const dl_type *elem, const dl_shape *s);
+/* The shape of operand i; error at op if it is not a tensor or its rank exceeds DL_MAX_RANK. */
+dl_status dl_operand_shape(dl_op *op, unsigned i, dl_shape *out);
 /* Shape from plain dims (no names). Fails (with error at op) when rank > DL_MAX_RANK. */
 dl_status dl_shape_from(dl_op *op, dl_shape *s, int rank, const int64_t *dims);
 /* Numpy-style multidirectional broadcasting of n shapes; error at op if incompatible. */
 dl_status dl_broadcast(dl_op *op, unsigned n, const dl_shape *in, dl_shape *out);
-/* Normalises axis into [0, rank) (negative counts from the end); error at op if out of range. */
+/* Normalises axis into [0, rank) (negative counts from the end); error at op if out of range.
+ * For rank 0, axis 0 or -1 gives 0 (callers must not index dims with it). */
 dl_status dl_norm_axis(dl_op *op, int64_t axis, int rank, int64_t *out);
 
 /* Integer values of a constant operand (graph.Constant): returns the element count and
@@ -62,11 +65,33 @@ int64_t dl_const_floats(const dl_value *v, double *out, int64_t max);
 bool dl_has_operand(const dl_op *op, unsigned i);
 /* Sets result i to a tensor of elem type and shape. */
 void dl_set_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s);
+/* dl_set_result for an optional output: does nothing when the op has no result i or result i
+ * is absent (type none, an empty output name in the model). */
+void dl_set_optional_result(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s);
 /* Element type of operand i's tensor/sequence type. */
 const dl_type *dl_operand_elem(const dl_op *op, unsigned i);
 /* Scalar type for an ONNX TensorProto data type code (1 = FLOAT ...), or NULL. */
 const dl_type *dl_onnx_elem_type(dl_context *ctx, int64_t onnx_code);
 /* The ONNX data type code of a scalar type. */
 int dl_onnx_type_code(dl_type_kind kind);
+
+/* Largest element count of a tensor the compiler accepts (as dl_type_num_elements). */
+#define DL_MAX_ELEMENTS ((int64_t)1 << 62)
+/* Fails with an error at op when the static dims of s multiply to more than DL_MAX_ELEMENTS. */
+dl_status dl_check_elements(dl_op *op, const dl_shape *s);
+/* Integer values of constant operand i (`what` names it in messages, e.g. "'shape'"): *count
+ * is its element count, or -1 when the operand is absent or not a constant. Fails with an error
+ * when the constant has more than max elements. */
+dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out,
+                                int64_t max, int64_t *count);
+/* The least type covering a and b (a and b interned types): tensors of one element type and rank
+ * merge dimension by dimension (differing sizes or names become dynamic), sequences merge their
+ * element types. NULL when they cannot merge (different kinds, element types or ranks). */
+const dl_type *dl_type_merge(dl_context *ctx, const dl_type *a, const dl_type *b);
+/* dl_type_merge for values that flow together (If branches, loop-carried values, sequence
+ * elements): 'none' (an absent optional) joins anything, and tensor elements of sequences with
+ * different ranks (not representable) take the rank of b, the newer value (the loop body's, the
+ * inserted tensor), with dynamic dims. NULL when they cannot join. */
+const dl_type *dl_type_join(dl_context *ctx, const dl_type *a, const dl_type *b);
 
 #endif

@@ -2,11 +2,13 @@
  * program order and updates function signatures to match what they return. */
 #include "infer.h"
 
-static dl_walk_result infer_op(dl_op *op, void *user) {
+#include <string.h>
+
+/* Post-order: the ops of an If/Loop/Scan body are inferred before the op itself. */
+static void infer_op(dl_op *op, void *user) {
     dl_status *st = user;
-    if (op->kind == DL_OP_graph_None || op->kind == DL_OP_graph_Yield) return DL_WALK_ADVANCE;
-    if (dl_op_info_of(op)->dialect[0] == 'g' && dl_graph_infer(op) != DL_OK) *st = DL_FAILURE;
-    return DL_WALK_ADVANCE;
+    if (op->kind == DL_OP_graph_None || op->kind == DL_OP_graph_Yield) return;
+    if (strcmp(dl_op_info_of(op)->dialect, "graph") == 0 && dl_graph_infer(op) != DL_OK) *st = DL_FAILURE;
 }
 
 static void update_signature(dl_op *func) {
@@ -25,7 +27,7 @@ dl_status dl_pass_graph_infer(dl_op *module, const dl_pass_options *options) {
     dl_status st = DL_OK;
     for (dl_op *f = dl_module_body(module)->first; f; f = f->next) {
         if (f->kind != DL_OP_builtin_func) continue;
-        dl_walk(f, infer_op, &st);
+        dl_walk_post(f, infer_op, &st);
         update_signature(f);
     }
     return st;

@@ -57,7 +57,22 @@ dl_status dl_verify_graph_op(dl_op *op) {
     return dl_graph_check_types(op);
 }
 
-/* Re-runs shape inference on op and requires the declared result types to match. */
+/* True if the declared type is the inferred one, or the same with some known sizes left
+ * dynamic (rewrites may expose constants that let inference see further than when the type
+ * was declared; a declared size that inference cannot confirm is an error). */
+static bool declared_fits(const dl_type *declared, const dl_type *inferred) {
+    if (declared == inferred) return true;
+    if (declared->kind == DL_TY_SEQ && inferred->kind == DL_TY_SEQ)
+        return declared_fits(declared->elem, inferred->elem);
+    if (declared->kind != DL_TY_TENSOR || inferred->kind != DL_TY_TENSOR ||
+        declared->elem != inferred->elem || declared->rank != inferred->rank)
+        return false;
+    for (int i = 0; i < declared->rank; i++)
+        if (declared->dims[i] != DL_DYN && declared->dims[i] != inferred->dims[i]) return false;
+    return true;
+}
+
+/* Re-runs shape inference on op and requires the declared result types to fit it. */
 dl_status dl_graph_check_types(dl_op *op) {
     if (!dl_graph_has_infer(op->kind)) return DL_OK;
     const dl_type *saved[64];
@@ -65,7 +80,7 @@ dl_status dl_graph_check_types(dl_op *op) {
     for (unsigned i = 0; i < op->num_results; i++) saved[i] = op->results[i].type;
     dl_status st = dl_graph_infer(op);
     for (unsigned i = 0; st == DL_OK && i < op->num_results; i++)
-        if (op->results[i].type != saved[i]) {
+        if (!declared_fits(saved[i], op->results[i].type)) {
             dl_op_error(op, "result %u is declared %s but inference gives %s", i,
                         dl_type_str(op->ctx, saved[i]), dl_type_str(op->ctx, op->results[i].type));
             st = DL_FAILURE;

@@ -43,10 +43,12 @@ static bool attr_key_eq(const void *pa, const void *pb) {
                memcmp(a->u.str.data, b->u.str.data, a->u.str.len) == 0;
     case DL_ATTR_ARRAY:
         return a->u.array.n == b->u.array.n &&
-               memcmp(a->u.array.elems, b->u.array.elems, sizeof(void *) * a->u.array.n) == 0;
+               (a->u.array.n == 0 ||
+                memcmp(a->u.array.elems, b->u.array.elems, sizeof(void *) * a->u.array.n) == 0);
     case DL_ATTR_DICT:
-        return a->u.dict.n == b->u.dict.n && memcmp(a->u.dict.entries, b->u.dict.entries,
-                                                    sizeof(dl_named_attr) * a->u.dict.n) == 0;
+        return a->u.dict.n == b->u.dict.n &&
+               (a->u.dict.n == 0 || memcmp(a->u.dict.entries, b->u.dict.entries,
+                                           sizeof(dl_named_attr) * a->u.dict.n) == 0);
     case DL_ATTR_AFFINE: return a->u.map == b->u.map;
     case DL_ATTR_SYMBOL: return a->u.symbol == b->u.symbol;
     default: return false;

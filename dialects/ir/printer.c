@@ -85,8 +85,17 @@ static void print_dense(const dl_attr *a, FILE *out) {
         fputc(']', out);
     } else {
         fputs("\"0x", out);
+        static const char digits[] = "0123456789ABCDEF";
         const unsigned char *p = a->u.dense.data;
-        for (size_t i = 0; i < a->u.dense.size; i++) fprintf(out, "%02X", p[i]);
+        char buf[4096];
+        for (size_t i = 0; i < a->u.dense.size;) {
+            size_t n = 0;
+            for (; i < a->u.dense.size && n < sizeof buf; i++) {
+                buf[n++] = digits[p[i] >> 4];
+                buf[n++] = digits[p[i] & 15];
+            }
+            fwrite(buf, 1, n, out);
+        }
         fputc('"', out);
     }
     fputs("> : ", out);

@@ -1,4 +1,5 @@
-/* codegen.h: turning a loop-level module into LLVM IR, objects and self-contained model libraries. */
+/* codegen.h: turning a loop-level module into LLVM IR, objects and self-contained model libraries.
+ */
 #ifndef DLCC_CODEGEN_H
 #define DLCC_CODEGEN_H
 
@@ -23,6 +24,7 @@ typedef struct dl_codegen_options {
     dl_emit_kind emit;
     const char *output; /* output path (for LIB: the .so; the header goes beside it) */
     const char *name;   /* C symbol prefix of the model's entry points */
+    bool time_phases;   /* print the time of each phase (IR, optimisation, emission, link) */
 } dl_codegen_options;
 
 /* Generates code for module (loop level: builtin.func "main" whose body holds loop/arith ops,

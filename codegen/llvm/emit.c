@@ -1,0 +1,83 @@
+/* emit.c: verification of the generated module, LLVM's optimisation pipeline (new pass
+ * manager, default<On>) for the target, and the output files (.ll, .s, .o). */
+#include "codegen/cg.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+dl_status cg_verify_module(cg_module *m) {
+    char *msg = NULL;
+    if (!LLVMVerifyModule(m->mod, LLVMReturnStatusAction, &msg)) {
+        LLVMDisposeMessage(msg);
+        return DL_OK;
+    }
+    dl_error(m->ctx, dl_loc_unknown(), "internal error: the generated LLVM module is invalid: %s",
+             msg ? msg : "");
+    LLVMDisposeMessage(msg);
+    return DL_FAILURE;
+}
+
+dl_status cg_optimize(cg_module *m, int opt_level) {
+    if (opt_level < 0) opt_level = 0;
+    if (opt_level > 3) opt_level = 3;
+    char pipeline[32];
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", opt_level);
+    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+    bool vectorize = opt_level >= 2;
+    LLVMPassBuilderOptionsSetLoopVectorization(pbo, vectorize);
+    LLVMPassBuilderOptionsSetSLPVectorization(pbo, vectorize);
+    LLVMPassBuilderOptionsSetLoopInterleaving(pbo, vectorize);
+    LLVMPassBuilderOptionsSetLoopUnrolling(pbo, opt_level >= 1);
+    LLVMErrorRef err = LLVMRunPasses(m->mod, pipeline, m->target->tm, pbo);
+    LLVMDisposePassBuilderOptions(pbo);
+    if (err) {
+        char *msg = LLVMGetErrorMessage(err);
+        dl_error(m->ctx, dl_loc_unknown(), "LLVM pipeline '%s' failed: %s", pipeline, msg);
+        LLVMDisposeErrorMessage(msg);
+        return DL_FAILURE;
+    }
+    return DL_OK;
+}
+
+dl_status cg_write_llvm_ir(cg_module *m, const char *path) {
+    if (strcmp(path, "-") == 0) {
+        char *text = LLVMPrintModuleToString(m->mod);
+        fputs(text, stdout);
+        LLVMDisposeMessage(text);
+        return DL_OK;
+    }
+    char *msg = NULL;
+    if (LLVMPrintModuleToFile(m->mod, path, &msg)) {
+        dl_error(m->ctx, dl_loc_unknown(), "cannot write '%s': %s", path, msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return DL_FAILURE;
+    }
+    return DL_OK;
+}
+
+dl_status cg_write_machine_code(cg_module *m, const char *path, bool assembly) {
+    LLVMMemoryBufferRef buf = NULL;
+    char *msg = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(
+            m->target->tm, m->mod, assembly ? LLVMAssemblyFile : LLVMObjectFile, &msg, &buf)) {
+        dl_error(m->ctx, dl_loc_unknown(), "LLVM could not emit %s: %s",
+                 assembly ? "assembly" : "an object file", msg ? msg : "");
+        LLVMDisposeMessage(msg);
+        return DL_FAILURE;
+    }
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "wb");
+    size_t size = LLVMGetBufferSize(buf);
+    bool ok = f && fwrite(LLVMGetBufferStart(buf), 1, size, f) == size;
+    if (f && !to_stdout && fclose(f) != 0) ok = false;
+    LLVMDisposeMemoryBuffer(buf);
+    if (!ok) {
+        dl_error(m->ctx, dl_loc_unknown(), "cannot write '%s'", path);
+        return DL_FAILURE;
+    }
+    return DL_OK;
+}

@@ -1,0 +1,31 @@
+/* support.h: the dlcc runtime's support functions, called by the code dlcc generates (buffer
+ * checks, arena allocation, error reporting). The symbols are weak and hidden, so several models
+ * may be linked into one program and none of them is exported from a model library. */
+#ifndef DLCC_RUNTIME_SUPPORT_H
+#define DLCC_RUNTIME_SUPPORT_H
+
+#include "HalideRuntime.h"
+#include "dlcc/runtime.h"
+
+#define DLCC_SUPPORT __attribute__((weak, visibility("hidden")))
+
+/* Checks buffer `index` of entry `fn` (an input when is_output is 0) against the tensor t:
+ * non-NULL, host non-NULL, Halide type, dimensions, extents and dense strides. Touches no
+ * memory but the halide_buffer_t and its dim array. Returns 0, or calls halide_error with a
+ * message naming the argument and returns a negative halide_error_code_t. */
+DLCC_SUPPORT int dlcc_check_buffer(const char *fn, const dlcc_tensor_info *t, int32_t index,
+                                   int32_t is_output, const struct halide_buffer_t *buf);
+/* Copies an input buffer whose device copy is newer to the host (halide_copy_to_host). */
+DLCC_SUPPORT int dlcc_input_to_host(struct halide_buffer_t *buf);
+/* Marks an output buffer as written on the host. */
+DLCC_SUPPORT void dlcc_output_written(struct halide_buffer_t *buf);
+/* Returns 0 when p is non-NULL; else reports "fn: what is NULL" and returns
+ * halide_error_code_buffer_argument_is_null. */
+DLCC_SUPPORT int dlcc_check_pointer(const char *fn, const char *what, const void *p);
+
+/* halide_malloc(bytes) (at least 1 byte); NULL after reporting an out-of-memory error. */
+DLCC_SUPPORT void *dlcc_alloc(const char *fn, int64_t bytes);
+/* halide_free(p) for p returned by dlcc_alloc; NULL is ignored. */
+DLCC_SUPPORT void dlcc_free(void *p);
+
+#endif

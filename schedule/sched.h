@@ -1,0 +1,193 @@
+/* sched.h: the scheduler's internal interfaces: the polyhedral model of a kernel-level
+ * function (statements, arrays, accesses), dependences, fusion groups, the target model,
+ * schedule-tree construction, AST generation and the AST -> loop dialect translation. */
+#ifndef DLCC_SCHED_H
+#define DLCC_SCHED_H
+
+#include "dlcc/pass.h"
+
+#include <isl/aff.h>
+#include <isl/ast.h>
+#include <isl/ast_build.h>
+#include <isl/ctx.h>
+#include <isl/flow.h>
+#include <isl/id.h>
+#include <isl/map.h>
+#include <isl/options.h>
+#include <isl/printer.h>
+#include <isl/schedule.h>
+#include <isl/schedule_node.h>
+#include <isl/set.h>
+#include <isl/space.h>
+#include <isl/union_map.h>
+#include <isl/union_set.h>
+#include <isl/val.h>
+
+enum { SCHED_MAX_DIMS = 64, SCHED_MAX_TILES = 16 };
+
+/* ---- Target model and options (target.c, pass.c) ----------------------------------------- */
+
+/* What the scheduler knows of the CPU it schedules for. */
+typedef struct sched_target {
+    int64_t l1_bytes, l2_bytes; /* data cache sizes per core */
+    int vector_bytes;           /* SIMD register width: 64 AVX-512, 32 AVX2, 16 SSE */
+} sched_target;
+
+/* The host CPU: caches from /sys/devices/system/cpu/cpu0/cache when present (defaults
+ * 48 KiB / 1 MiB otherwise), vector width from the CPU's features. */
+sched_target sched_target_host(void);
+
+typedef struct sched_options {
+    int opt;                             /* 0..3 */
+    bool fuse;                           /* fusion of consumers into producers */
+    bool tile;                           /* tiling of shared bands */
+    bool parallel;                       /* loop.parallel on the outermost parallel loop */
+    int64_t parallel_min;                /* instances below a loop for it to go parallel */
+    int vector;                          /* f32 lanes of the vectorize hint; 0: none */
+    int unroll;                          /* largest trip count given an unroll hint */
+    int num_tile_sizes;                  /* > 0: sizes given by the user */
+    int64_t tile_sizes[SCHED_MAX_TILES]; /* tile sizes (0: that member is not tiled) */
+    int print;   /* 1: schedule trees, 2: also the ASTs, 3: also the dependences */
+    bool verify; /* check the final schedule with ISL */
+    sched_target target;
+} sched_options;
+
+/* ---- The polyhedral model (scop.c) --------------------------------------------------------- */
+
+/* How a root buffer is modelled as an ISL array. */
+typedef enum sched_array_mode {
+    SCHED_ARRAY_MULTI,  /* indexed like the root memref (no views of it are accessed) */
+    SCHED_ARRAY_LINEAR, /* one dimension: element offsets from the root's base */
+    SCHED_ARRAY_BYTES,  /* one dimension: byte offsets (views change the element size) */
+    SCHED_ARRAY_OPAQUE, /* a single cell (no static layout): every access may touch all */
+} sched_array_mode;
+
+/* One root buffer: a function argument, kernel.alloc, kernel.global or loop.alloca. */
+typedef struct sched_array {
+    const dl_value *root;
+    sched_array_mode mode;
+    char name[16]; /* "A3" */
+} sched_array;
+
+/* One access of a statement to an array. */
+typedef struct sched_access {
+    int array;
+    int operand; /* kernel.generic operand index, or -1 (body or opaque access) */
+    bool write;
+    bool must;    /* an exact affine access (a must-write for writes) */
+    isl_map *rel; /* statement instance -> array element, restricted to the domain */
+} sched_access;
+
+/* One ISL statement: a top-level kernel.generic, or an opaque top-level op executed once. */
+typedef struct sched_stmt {
+    dl_op *op;
+    bool generic;
+    char name[16]; /* "S3" */
+    int rank;      /* domain dimensions (0 for opaque statements) */
+    int64_t extents[SCHED_MAX_DIMS];
+    bool reduction[SCHED_MAX_DIMS]; /* iterator type */
+    int64_t instances;              /* number of points in the domain (saturating) */
+    isl_set *domain;
+    sched_access *accesses;
+    int num_accesses;
+    /* Fusion (fusion.c): group index, map to the group's shared dimensions, inner dims. */
+    int group;
+    isl_pw_multi_aff *shared; /* S -> [shared], NULL when the group has no shared band */
+    int num_inner;
+    int inner[SCHED_MAX_DIMS];
+} sched_stmt;
+
+/* A set of statements scheduled together (fusion.c). */
+typedef struct sched_group {
+    int *members; /* statement indices in program order */
+    int num_members;
+    int rank; /* shared dimensions; 0: no shared band */
+    int64_t extents[SCHED_MAX_DIMS];
+} sched_group;
+
+typedef struct sched_scop {
+    isl_ctx *ctx;
+    dl_op *func;
+    dl_op **defs; /* top-level definitions, hoisted before the loop nests */
+    int num_defs;
+    sched_stmt *stmts;
+    int num_stmts;
+    sched_array *arrays;
+    int num_arrays;
+    isl_schedule *original;  /* program order */
+    isl_union_map *ssa_deps; /* statement results used by later statements */
+    isl_union_map *deps;     /* flow, anti, output and ssa dependences */
+    bool *dep_pairs;         /* [from * num_stmts + to]: some dependence links them */
+    sched_group *groups;
+    int num_groups;
+} sched_scop;
+
+/* Builds the model of func's entry block. Returns DL_FAILURE after an error. */
+dl_status sched_scop_build(sched_scop *scop, isl_ctx *ctx, dl_op *func);
+void sched_scop_free(sched_scop *scop);
+/* The statement named by an ISL tuple name ("S3"), or -1. */
+int sched_stmt_index(const sched_scop *scop, const char *name);
+/* `[{ S[i0, ..] -> [(i_d)] }, ...]`: the band of statement s over the given dims. */
+__isl_give isl_multi_union_pw_aff *sched_stmt_band(const sched_scop *scop, int s, const int *dims,
+                                                   int n);
+
+/* ---- Dependences (deps.c) -------------------------------------------------------------- */
+
+/* Computes scop->deps (memory-based: instance pairs touching a common element, at least one
+ * writing, in program order) and scop->dep_pairs. */
+dl_status sched_compute_deps(sched_scop *scop);
+/* True if every dependence between instances scheduled by `schedule` goes forward in it;
+ * with sinks, only the dependences into those instances are checked. */
+isl_bool sched_respects_deps(__isl_keep isl_union_map *deps, __isl_keep isl_schedule *schedule,
+                             __isl_keep isl_union_set *sinks);
+/* True if every dependence between statements of different groups goes from an earlier group
+ * to a later one (the sequence of groups respects them). */
+bool sched_groups_ordered(const sched_scop *scop);
+/* For each member of band `mupa`: does it carry no dependence among the instances it
+ * schedules, given that outer members are equal? Stores the answers in coincident. */
+isl_stat sched_band_coincidence(__isl_keep isl_union_map *deps,
+                                __isl_keep isl_multi_union_pw_aff *mupa, bool *coincident);
+/* True if dependences among the instances of `mupa` never go backward along any member
+ * (the band may be tiled). */
+isl_bool sched_band_permutable(__isl_keep isl_union_map *deps,
+                               __isl_keep isl_multi_union_pw_aff *mupa);
+/* True if some dependence links statement `from` to statement `to`. */
+bool sched_depends(const sched_scop *scop, int from, int to);
+
+/* ---- Fusion (fusion.c) ----------------------------------------------------------------- */
+
+/* Partitions the statements into groups: with fusion, elementwise consumers join the group
+ * of their producer when the dependences allow it; without, one group per statement. */
+dl_status sched_form_groups(sched_scop *scop, const sched_options *o);
+
+/* ---- Schedule trees (tree.c, tile.c) --------------------------------------------------- */
+
+/* The identity schedule: statements in program order, each in its own loop order. */
+__isl_give isl_schedule *sched_identity(const sched_scop *scop);
+/* The optimised schedule: a sequence of groups, each with its shared band (tiled when the
+ * target model or the options ask for it) and its members' inner bands. */
+__isl_give isl_schedule *sched_optimized(sched_scop *scop, const sched_options *o);
+/* The untiled schedule of one group (also used to check fusion legality). */
+__isl_give isl_schedule *sched_group_schedule(const sched_scop *scop, const sched_group *g);
+/* Tile sizes for group g's shared band; returns false when it should not be tiled. */
+bool sched_tile_sizes(const sched_scop *scop, const sched_group *g, const sched_options *o,
+                      int64_t *sizes);
+/* The statement dimension that shared dimension j of statement s follows one to one, or -1. */
+int sched_shared_dim(const sched_stmt *s, int j);
+
+/* ---- AST and loop code (ast.c, to_loop.c) ---------------------------------------------- */
+
+/* What AST generation learnt about a for loop (the annotation of each for node). */
+typedef struct sched_loop_info {
+    bool parallel;     /* carries no dependence */
+    bool innermost;    /* contains no other for loop */
+    int64_t instances; /* statement instances under the loop (all its iterations) */
+} sched_loop_info;
+
+/* Builds the AST of schedule; each for node is annotated with a sched_loop_info. */
+__isl_give isl_ast_node *sched_build_ast(sched_scop *scop, __isl_keep isl_schedule *schedule);
+/* Replaces the statements of scop->func by loop-dialect code for ast: definitions first,
+ * then the code, then the return. */
+dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const sched_options *o);
+
+#endif
