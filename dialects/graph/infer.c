@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const dl_infer_entry *const families[] = {
-    dl_infer_elementwise, dl_infer_nn,      dl_infer_reduce,   dl_infer_shape,
-    dl_infer_index,       dl_infer_control, dl_infer_sequence, dl_infer_misc,
+    dl_infer_elementwise, dl_infer_nn,       dl_infer_reduce, dl_infer_shape,    dl_infer_index,
+    dl_infer_control,     dl_infer_sequence, dl_infer_misc,   dl_infer_resample, dl_infer_linalg,
 };
 
 static dl_infer_fn table[DL_OP__COUNT];
@@ -196,8 +196,8 @@ dl_status dl_check_elements(dl_op *op, const dl_shape *s) {
     return DL_OK;
 }
 
-dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out,
-                                int64_t max, int64_t *count) {
+dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out, int64_t max,
+                                int64_t *count) {
     *count = -1;
     if (!dl_has_operand(op, i)) return DL_OK;
     int64_t n = dl_const_ints(dl_operand(op, i), out, max);
@@ -239,4 +239,121 @@ const dl_type *dl_type_join(dl_context *ctx, const dl_type *a, const dl_type *b)
     dl_shape s = {.rank = eb->rank};
     for (int i = 0; i < s.rank; i++) s.dims[i] = DL_DYN;
     return dl_type_seq(ctx, dl_shape_tensor(ctx, eb->elem, &s));
+}
+
+/* ---- Shape helpers shared by the rule families ---- */
+
+void dl_shape_set_dim(dl_shape *s, int i, int64_t d, const char *name) {
+    s->dims[i] = d;
+    s->names[i] = d == DL_DYN ? name : NULL;
+}
+
+/* A rank-n shape whose dims are all dynamic. */
+dl_status dl_dyn_shape(dl_op *op, dl_shape *s, int64_t n) {
+    if (n < 0 || n > DL_MAX_RANK)
+        return dl_op_error(op, "the result rank %lld is outside the supported range [0, %d]",
+                           (long long)n, DL_MAX_RANK);
+    s->rank = (int)n;
+    for (int i = 0; i < s->rank; i++) dl_shape_set_dim(s, i, DL_DYN, NULL);
+    return DL_OK;
+}
+
+/* Sets result i to a tensor of shape s after checking its element count. */
+dl_status dl_set_result_checked(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s) {
+    if (dl_check_elements(op, s) != DL_OK) return DL_FAILURE;
+    dl_set_result(op, i, elem, s);
+    return DL_OK;
+}
+
+/* Multiplies a static count by a static dim; fails past DL_MAX_ELEMENTS. */
+dl_status dl_mul_checked(dl_op *op, int64_t *acc, int64_t d) {
+    if (d != 0 && *acc > DL_MAX_ELEMENTS / d)
+        return dl_op_error(op, "the element count overflows (more than 2^62)");
+    *acc *= d;
+    return DL_OK;
+}
+
+/* Product of dims [lo, hi) of s: static when every factor is static, 0 when any factor is 0,
+ * otherwise dynamic; a lone dynamic factor among factors multiplying to 1 keeps its name. */
+dl_status dl_dims_product(dl_op *op, const dl_shape *s, int lo, int hi, int64_t *dim,
+                          const char **name) {
+    int64_t known = 1;
+    int ndyn = 0;
+    const char *dyn_name = NULL;
+    *dim = 0;
+    *name = NULL;
+    for (int i = lo; i < hi; i++)
+        if (s->dims[i] == 0) return DL_OK;
+    for (int i = lo; i < hi; i++) {
+        if (s->dims[i] == DL_DYN) {
+            ndyn++;
+            dyn_name = s->names[i];
+        } else if (dl_mul_checked(op, &known, s->dims[i]) != DL_OK) {
+            return DL_FAILURE;
+        }
+    }
+    *dim = ndyn ? DL_DYN : known;
+    if (ndyn == 1 && known == 1) *name = dyn_name;
+    return DL_OK;
+}
+
+/* The shape of a 1-D integer operand that lists sizes or axes: its static length, or -1. */
+dl_status dl_vector_length(dl_op *op, unsigned i, const char *what, int64_t *len) {
+    dl_shape s;
+    if (dl_operand_shape(op, i, &s) != DL_OK) return DL_FAILURE;
+    if (s.rank > 1) return dl_op_error(op, "%s must be a 1-D tensor, got rank %d", what, s.rank);
+    *len = s.rank == 0 ? 1 : s.dims[0] == DL_DYN ? -1 : s.dims[0];
+    return DL_OK;
+}
+
+/* Normalises n axes against rank into [0, rank) and rejects duplicates. */
+dl_status dl_norm_axes(dl_op *op, const char *what, int64_t *axes, int64_t n, int rank) {
+    bool seen[DL_MAX_RANK] = {false};
+    for (int64_t i = 0; i < n; i++) {
+        if (axes[i] < -rank || axes[i] >= rank)
+            return dl_op_error(op, "%s has axis %lld, out of range for rank %d", what,
+                               (long long)axes[i], rank);
+        if (axes[i] < 0) axes[i] += rank;
+        if (seen[axes[i]])
+            return dl_op_error(op, "%s lists axis %lld twice", what, (long long)axes[i]);
+        seen[axes[i]] = true;
+    }
+    return DL_OK;
+}
+
+/* Size of dim d sliced by start:end:step (step != 0), with numpy clamping. */
+int64_t dl_slice_size(int64_t d, int64_t start, int64_t end, int64_t step) {
+    __int128 s = start < 0 ? (__int128)start + d : start, e = end < 0 ? (__int128)end + d : end;
+    if (step > 0) {
+        s = s < 0 ? 0 : s > d ? d : s;
+        e = e < 0 ? 0 : e > d ? d : e;
+        return e > s ? (int64_t)((e - s - 1) / step + 1) : 0;
+    }
+    s = s < 0 ? -1 : s > d - 1 ? d - 1 : s;
+    e = e < -1 ? -1 : e > d - 1 ? d - 1 : e;
+    return s > e ? (int64_t)((s - e - 1) / -(__int128)step + 1) : 0;
+}
+
+/* True if start:end:step takes a whole dim whatever its size (forwards or backwards). */
+bool dl_slice_whole(int64_t start, int64_t end, int64_t step) {
+    return (step == 1 && start == 0 && end == INT64_MAX) ||
+           (step == -1 && (start == -1 || start == INT64_MAX) && end == INT64_MIN);
+}
+
+void dl_shape_copy_dim(dl_shape *dst, int i, const dl_shape *src, int j) {
+    dst->dims[i] = src->dims[j];
+    dst->names[i] = src->names[j];
+}
+
+dl_status dl_match_dim(dl_op *op, int64_t a, int64_t b, const char *what) {
+    if (a != DL_DYN && b != DL_DYN && a != b)
+        return dl_op_error(op, "%s: %lld and %lld do not match", what, (long long)a, (long long)b);
+    return DL_OK;
+}
+
+dl_status dl_operand_rank(dl_op *op, unsigned i, const char *name, int rank, dl_shape *s) {
+    if (dl_operand_shape(op, i, s) != DL_OK) return DL_FAILURE;
+    if (s->rank != rank)
+        return dl_op_error(op, "operand %u (%s) must have rank %d, got %d", i, name, rank, s->rank);
+    return DL_OK;
 }

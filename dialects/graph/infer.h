@@ -27,6 +27,8 @@ extern const dl_infer_entry dl_infer_index[];    /* infer_index.c: gather, scatt
 extern const dl_infer_entry dl_infer_control[];  /* infer_control.c: If, Loop, Scan */
 extern const dl_infer_entry dl_infer_sequence[]; /* infer_sequence.c: Sequence* ops */
 extern const dl_infer_entry dl_infer_misc[];     /* infer_misc.c: everything else */
+extern const dl_infer_entry dl_infer_linalg[];   /* infer_linalg.c: MatMul, Gemm, Einsum, RNN */
+extern const dl_infer_entry dl_infer_resample[]; /* infer_resample.c: Resize, DepthToSpace... */
 
 /* Infers op's result types. An op kind without a rule is reported as unsupported. */
 dl_status dl_graph_infer(dl_op *op);
@@ -82,8 +84,8 @@ dl_status dl_check_elements(dl_op *op, const dl_shape *s);
 /* Integer values of constant operand i (`what` names it in messages, e.g. "'shape'"): *count
  * is its element count, or -1 when the operand is absent or not a constant. Fails with an error
  * when the constant has more than max elements. */
-dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out,
-                                int64_t max, int64_t *count);
+dl_status dl_const_operand_ints(dl_op *op, unsigned i, const char *what, int64_t *out, int64_t max,
+                                int64_t *count);
 /* The least type covering a and b (a and b interned types): tensors of one element type and rank
  * merge dimension by dimension (differing sizes or names become dynamic), sequences merge their
  * element types. NULL when they cannot merge (different kinds, element types or ranks). */
@@ -93,5 +95,37 @@ const dl_type *dl_type_merge(dl_context *ctx, const dl_type *a, const dl_type *b
  * different ranks (not representable) take the rank of b, the newer value (the loop body's, the
  * inserted tensor), with dynamic dims. NULL when they cannot join. */
 const dl_type *dl_type_join(dl_context *ctx, const dl_type *a, const dl_type *b);
+
+/* ---- Shape helpers shared by the rule families (infer.c) ---- */
+
+/* Copies dimension j of src (size and symbolic name) into dimension i of dst. */
+void dl_shape_copy_dim(dl_shape *dst, int i, const dl_shape *src, int j);
+/* Requires two sizes to agree where both are known (`what` names them in the error). */
+dl_status dl_match_dim(dl_op *op, int64_t a, int64_t b, const char *what);
+/* Requires operand i (`name` in messages) to be a tensor of the given rank; its shape in s. */
+dl_status dl_operand_rank(dl_op *op, unsigned i, const char *name, int rank, dl_shape *s);
+/* Sets dim i of s (the name is kept only for a dynamic size). */
+void dl_shape_set_dim(dl_shape *s, int i, int64_t d, const char *name);
+/* A rank-n shape whose dims are all dynamic; error at op when n is not a valid rank. */
+dl_status dl_dyn_shape(dl_op *op, dl_shape *s, int64_t n);
+/* Sets result i to a tensor of shape s after checking its element count. */
+dl_status dl_set_result_checked(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s);
+/* Multiplies a static count by a static dim; error past DL_MAX_ELEMENTS. */
+dl_status dl_mul_checked(dl_op *op, int64_t *acc, int64_t d);
+/* Product of dims [lo, hi) of s: static when every factor is, 0 when any factor is 0, else
+ * dynamic; a lone dynamic factor among factors multiplying to 1 keeps its name. */
+dl_status dl_dims_product(dl_op *op, const dl_shape *s, int lo, int hi, int64_t *dim,
+                          const char **name);
+/* Length of the 1-D integer operand i listing sizes or axes (`what` in messages), or -1. */
+dl_status dl_vector_length(dl_op *op, unsigned i, const char *what, int64_t *len);
+/* Normalises n axes against rank into [0, rank) and rejects duplicates. */
+dl_status dl_norm_axes(dl_op *op, const char *what, int64_t *axes, int64_t n, int rank);
+/* Size of a dim of size d sliced by start:end:step (step != 0), with numpy clamping. */
+int64_t dl_slice_size(int64_t d, int64_t start, int64_t end, int64_t step);
+/* True if start:end:step takes a whole dim whatever its size (forwards or backwards). */
+bool dl_slice_whole(int64_t start, int64_t end, int64_t step);
+/* The entries of the shape-like operand i: a constant, a traced shape value (infer_shape_value.c),
+ * or dynamic entries when only its length is known; error when not even that is. */
+dl_status dl_shape_operand(dl_op *op, unsigned i, const char *what, dl_shape *out);
 
 #endif

@@ -10,18 +10,13 @@ static const dl_type *i64_type(dl_op *op) {
     return dl_type_scalar(op->ctx, DL_TY_I64);
 }
 
-static void set_dim(dl_shape *s, int i, int64_t d, const char *name) {
-    s->dims[i] = d;
-    s->names[i] = d == DL_DYN ? name : NULL;
-}
-
 /* Appends dims [lo, hi) of src to dst; fails past DL_MAX_RANK. */
 static dl_status append_dims(dl_op *op, dl_shape *dst, const dl_shape *src, int lo, int hi) {
     if (hi > lo && dst->rank + (hi - lo) > DL_MAX_RANK)
         return dl_op_error(op, "the result rank exceeds the supported %d", DL_MAX_RANK);
     for (int i = lo; i < hi; i++) {
         dst->rank++;
-        set_dim(dst, dst->rank - 1, src->dims[i], src->names[i]);
+        dl_shape_set_dim(dst, dst->rank - 1, src->dims[i], src->names[i]);
     }
     return DL_OK;
 }
@@ -215,7 +210,7 @@ static dl_status infer_one_hot(dl_op *op) {
         return dl_op_error(op, "'depth' must be positive, got %lld", (long long)depth);
     if (append_dims(op, &out, &idx, 0, (int)axis) != DL_OK) return DL_FAILURE;
     out.rank++;
-    set_dim(&out, (int)axis, depth, NULL);
+    dl_shape_set_dim(&out, (int)axis, depth, NULL);
     if (append_dims(op, &out, &idx, (int)axis, idx.rank) != DL_OK) return DL_FAILURE;
     if (dl_check_elements(op, &out) != DL_OK) return DL_FAILURE;
     dl_set_result(op, 0, dl_operand_elem(op, 2), &out);
@@ -240,7 +235,7 @@ static dl_status infer_top_k(dl_op *op) {
         k = DL_DYN;
     }
     out = in;
-    set_dim(&out, (int)axis, k, NULL);
+    dl_shape_set_dim(&out, (int)axis, k, NULL);
     dl_set_result(op, 0, dl_operand_elem(op, 0), &out);
     dl_set_result(op, 1, i64_type(op), &out);
     return DL_OK;
@@ -261,8 +256,8 @@ static dl_status infer_non_zero(dl_op *op) {
     dl_shape in, out = {.rank = 2};
     if (dl_operand_shape(op, 0, &in) != DL_OK) return DL_FAILURE;
     const dl_attr *c = dl_graph_constant_value(dl_operand(op, 0));
-    set_dim(&out, 0, in.rank, NULL);
-    set_dim(&out, 1, c ? count_nonzero(c, dl_dense_num_elements(c)) : DL_DYN, NULL);
+    dl_shape_set_dim(&out, 0, in.rank, NULL);
+    dl_shape_set_dim(&out, 1, c ? count_nonzero(c, dl_dense_num_elements(c)) : DL_DYN, NULL);
     dl_set_result(op, 0, i64_type(op), &out);
     return DL_OK;
 }
@@ -294,7 +289,7 @@ static dl_status infer_compress(dl_op *op) {
             return dl_op_error(op, "'condition' selects index %lld or beyond, past the size %lld",
                                (long long)d, (long long)d);
     }
-    set_dim(&out, (int)axis, count, NULL);
+    dl_shape_set_dim(&out, (int)axis, count, NULL);
     dl_set_result(op, 0, dl_operand_elem(op, 0), &out);
     return DL_OK;
 }
@@ -375,16 +370,16 @@ static dl_status infer_unique(dl_op *op) {
     int64_t u = c ? count_unique(c, &in, axis) : DL_DYN;
     if (axis >= 0) {
         y = in;
-        set_dim(&y, (int)axis, u, NULL);
+        dl_shape_set_dim(&y, (int)axis, u, NULL);
     } else {
         y.rank = 1;
-        set_dim(&y, 0, u, NULL);
+        dl_shape_set_dim(&y, 0, u, NULL);
     }
     dl_set_result(op, 0, dl_operand_elem(op, 0), &y);
-    set_dim(&v, 0, u, NULL);
+    dl_shape_set_dim(&v, 0, u, NULL);
     dl_shape inv = {.rank = 1};
     if (axis >= 0)
-        set_dim(&inv, 0, in.dims[axis], in.names[axis]);
+        dl_shape_set_dim(&inv, 0, in.dims[axis], in.names[axis]);
     else
         num_elements_dim(&in, &inv.dims[0], &inv.names[0]);
     dl_set_optional_result(op, 1, i64_type(op), &v);
@@ -420,8 +415,8 @@ static dl_status infer_non_max_suppression(dl_op *op) {
     if (scores.rank != 3)
         return dl_op_error(op, "'scores' must have shape [batches, classes, "
                                "boxes]");
-    set_dim(&out, 0, DL_DYN, NULL);
-    set_dim(&out, 1, 3, NULL);
+    dl_shape_set_dim(&out, 0, DL_DYN, NULL);
+    dl_shape_set_dim(&out, 1, 3, NULL);
     dl_set_result(op, 0, i64_type(op), &out);
     return DL_OK;
 }

@@ -4,11 +4,6 @@
 
 #include <math.h>
 
-static void set_dim(dl_shape *s, int i, int64_t d, const char *name) {
-    s->dims[i] = d;
-    s->names[i] = d == DL_DYN ? name : NULL;
-}
-
 /* The element type named by the ONNX type code in attribute `name` (dflt when absent). */
 static dl_status attr_elem_type(dl_op *op, const char *name, int64_t dflt, const dl_type **out) {
     int64_t code = dl_op_attr_int(op, name, dflt);
@@ -67,11 +62,11 @@ static dl_status infer_dft(dl_op *op) {
     out = in;
     if (dl_has_operand(op, 1)) {
         if (scalar_size(op, 1, "'dft_length'", &len) != DL_OK) return DL_FAILURE;
-        set_dim(&out, (int)axis, len, NULL);
+        dl_shape_set_dim(&out, (int)axis, len, NULL);
     }
     if (dl_op_attr_int(op, "onesided", 0) != 0)
-        set_dim(&out, (int)axis, onesided_bins(out.dims[axis]), NULL);
-    set_dim(&out, in.rank - 1, 2, NULL);
+        dl_shape_set_dim(&out, (int)axis, onesided_bins(out.dims[axis]), NULL);
+    dl_shape_set_dim(&out, in.rank - 1, 2, NULL);
     dl_set_result(op, 0, dl_operand_elem(op, 0), &out);
     return DL_OK;
 }
@@ -111,10 +106,11 @@ static dl_status infer_stft(dl_op *op) {
                                (long long)frame, (long long)len);
         frames = (len - frame) / step + 1;
     }
-    set_dim(&out, 0, sig.dims[0], sig.names[0]);
-    set_dim(&out, 1, frames, NULL);
-    set_dim(&out, 2, dl_op_attr_int(op, "onesided", 1) != 0 ? onesided_bins(frame) : frame, NULL);
-    set_dim(&out, 3, 2, NULL);
+    dl_shape_set_dim(&out, 0, sig.dims[0], sig.names[0]);
+    dl_shape_set_dim(&out, 1, frames, NULL);
+    dl_shape_set_dim(&out, 2, dl_op_attr_int(op, "onesided", 1) != 0 ? onesided_bins(frame) : frame,
+                     NULL);
+    dl_shape_set_dim(&out, 3, 2, NULL);
     dl_set_result(op, 0, dl_operand_elem(op, 0), &out);
     return DL_OK;
 }
@@ -148,8 +144,8 @@ static dl_status infer_mel_weight_matrix(dl_op *op) {
         if (s.rank > 1 || (s.rank == 1 && s.dims[0] != 1))
             return dl_op_error(op, "operand %u must be a scalar", i);
     }
-    set_dim(&out, 0, onesided_bins(dft_len), NULL);
-    set_dim(&out, 1, bins, NULL);
+    dl_shape_set_dim(&out, 0, onesided_bins(dft_len), NULL);
+    dl_shape_set_dim(&out, 1, bins, NULL);
     dl_set_result(op, 0, elem, &out);
     return DL_OK;
 }
@@ -187,7 +183,7 @@ static dl_status infer_tfidf_vectorizer(dl_op *op) {
         max = e->u.i > max ? e->u.i : max;
     }
     out = in;
-    set_dim(&out, in.rank - 1, max + 1, NULL);
+    dl_shape_set_dim(&out, in.rank - 1, max + 1, NULL);
     dl_set_result(op, 0, dl_type_scalar(op->ctx, DL_TY_F32), &out);
     return DL_OK;
 }
@@ -225,8 +221,8 @@ static dl_status infer_multinomial(dl_op *op) {
     int64_t samples = dl_op_attr_int(op, "sample_size", 1);
     if (samples < 0 || samples >= DL_MAX_ELEMENTS)
         return dl_op_error(op, "'sample_size' %lld is out of range", (long long)samples);
-    set_dim(&out, 0, in.dims[0], in.names[0]);
-    set_dim(&out, 1, samples, NULL);
+    dl_shape_set_dim(&out, 0, in.dims[0], in.names[0]);
+    dl_shape_set_dim(&out, 1, samples, NULL);
     if (dl_check_elements(op, &out) != DL_OK) return DL_FAILURE;
     dl_set_result(op, 0, elem, &out);
     return DL_OK;

@@ -9,47 +9,10 @@
  * size formulas below cannot overflow int64 for any tensor size. */
 #define ATTR_MAX ((int64_t)1 << 31)
 
-static const dl_type *elem_of(dl_op *op, dl_type_kind kind) {
-    return dl_type_scalar(op->ctx, kind);
-}
-
-/* Copies dimension j of src (size and symbolic name) into dimension i of dst. */
-static void copy_dim(dl_shape *dst, int i, const dl_shape *src, int j) {
-    dst->dims[i] = src->dims[j];
-    dst->names[i] = src->names[j];
-}
-
-static void set_dim(dl_shape *dst, int i, int64_t size) {
-    dst->dims[i] = size;
-    dst->names[i] = NULL;
-}
-
-/* Sets result i after checking that shape s does not have too many elements. */
-static dl_status set_checked(dl_op *op, unsigned i, const dl_type *elem, const dl_shape *s) {
-    if (dl_check_elements(op, s) != DL_OK) return DL_FAILURE;
-    dl_set_result(op, i, elem, s);
-    return DL_OK;
-}
-
-/* Requires two sizes to agree where both are known. */
-static dl_status match_dim(dl_op *op, int64_t a, int64_t b, const char *what) {
-    if (a != DL_DYN && b != DL_DYN && a != b)
-        return dl_op_error(op, "%s: %lld and %lld do not match", what, (long long)a, (long long)b);
-    return DL_OK;
-}
-
-/* Requires operand i to be a tensor of the given rank. */
-static dl_status operand_rank(dl_op *op, unsigned i, const char *name, int rank, dl_shape *s) {
-    if (dl_operand_shape(op, i, s) != DL_OK) return DL_FAILURE;
-    if (s->rank != rank)
-        return dl_op_error(op, "operand %u (%s) must have rank %d, got %d", i, name, rank, s->rank);
-    return DL_OK;
-}
-
 /* Requires operand i to be a 1-D tensor of size n (when both are known). */
 static dl_status operand_vector(dl_op *op, unsigned i, const char *name, int64_t n) {
     dl_shape s;
-    if (operand_rank(op, i, name, 1, &s) != DL_OK) return DL_FAILURE;
+    if (dl_operand_rank(op, i, name, 1, &s) != DL_OK) return DL_FAILURE;
     if (s.dims[0] != DL_DYN && n != DL_DYN && s.dims[0] != n)
         return dl_op_error(op, "operand %u (%s) has %lld entries, expected %lld", i, name,
                            (long long)s.dims[0], (long long)n);
@@ -170,7 +133,7 @@ static dl_status conv_like(dl_op *op, unsigned xi, unsigned wi, unsigned bi, con
     if (x.rank < 3)
         return dl_op_error(op, "operand %u (X) must have shape (N, C, D1, ...), got rank %d", xi,
                            x.rank);
-    if (operand_rank(op, wi, "W", x.rank, &w) != DL_OK) return DL_FAILURE;
+    if (dl_operand_rank(op, wi, "W", x.rank, &w) != DL_OK) return DL_FAILURE;
     int64_t group = dl_op_attr_int(op, "group", 1);
     if (group < 1 || group > ATTR_MAX)
         return dl_op_error(op, "'group' is %lld, expected a positive value", (long long)group);
@@ -188,14 +151,14 @@ static dl_status conv_like(dl_op *op, unsigned xi, unsigned wi, unsigned bi, con
         return DL_FAILURE;
     if (read_window(op, x.rank - 2, w.dims + 2, &win) != DL_OK) return DL_FAILURE;
     y.rank = x.rank;
-    copy_dim(&y, 0, &x, 0);
-    copy_dim(&y, 1, &w, 0);
+    dl_shape_copy_dim(&y, 0, &x, 0);
+    dl_shape_copy_dim(&y, 1, &w, 0);
     for (int i = 0; i < win.n; i++) {
         if (window_count(op, &win, i, x.dims[i + 2], false, &y.dims[i + 2]) != DL_OK)
             return DL_FAILURE;
         y.names[i + 2] = NULL;
     }
-    return set_checked(op, 0, elem, &y);
+    return dl_set_result_checked(op, 0, elem, &y);
 }
 
 static dl_status infer_conv(dl_op *op) {
@@ -204,7 +167,7 @@ static dl_status infer_conv(dl_op *op) {
 
 /* ConvInteger(x, w, x_zero_point?, w_zero_point?): like Conv, with i32 results. */
 static dl_status infer_conv_integer(dl_op *op) {
-    return conv_like(op, 0, 1, op->num_operands, elem_of(op, DL_TY_I32));
+    return conv_like(op, 0, 1, op->num_operands, dl_type_scalar(op->ctx, DL_TY_I32));
 }
 
 /* QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): like Conv, with the
@@ -225,8 +188,8 @@ static dl_status infer_conv_transpose(dl_op *op) {
     if (x.rank < 3)
         return dl_op_error(op, "operand 0 (X) must have shape (N, C, D1, ...), got rank %d",
                            x.rank);
-    if (operand_rank(op, 1, "W", x.rank, &w) != DL_OK) return DL_FAILURE;
-    if (match_dim(op, x.dims[1], w.dims[0], "input channels of X and W") != DL_OK)
+    if (dl_operand_rank(op, 1, "W", x.rank, &w) != DL_OK) return DL_FAILURE;
+    if (dl_match_dim(op, x.dims[1], w.dims[0], "input channels of X and W") != DL_OK)
         return DL_FAILURE;
     int64_t group = dl_op_attr_int(op, "group", 1);
     if (group < 1 || group > ATTR_MAX)
@@ -247,8 +210,8 @@ static dl_status infer_conv_transpose(dl_op *op) {
                            "dimension)",
                            n_out, n);
     y.rank = x.rank;
-    copy_dim(&y, 0, &x, 0);
-    set_dim(&y, 1, m);
+    dl_shape_copy_dim(&y, 0, &x, 0);
+    dl_shape_set_dim(&y, 1, m, NULL);
     for (int i = 0; i < n; i++) {
         int64_t in = x.dims[i + 2], k = win.kernel[i], size;
         if (n_out >= 0) {
@@ -276,9 +239,9 @@ static dl_status infer_conv_transpose(dl_op *op) {
                                    "spatial dimension %d: the pads (%lld in all) leave no output",
                                    i, (long long)pads);
         }
-        set_dim(&y, i + 2, size);
+        dl_shape_set_dim(&y, i + 2, size, NULL);
     }
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+    return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
 }
 
 /* ---- Pooling ---- */
@@ -302,7 +265,7 @@ static dl_status infer_pool(dl_op *op) {
     }
     if (dl_check_elements(op, &y) != DL_OK) return DL_FAILURE;
     dl_set_result(op, 0, dl_operand_elem(op, 0), &y);
-    dl_set_optional_result(op, 1, elem_of(op, DL_TY_I64), &y);
+    dl_set_optional_result(op, 1, dl_type_scalar(op->ctx, DL_TY_I64), &y);
     return DL_OK;
 }
 
@@ -313,7 +276,7 @@ static dl_status infer_global_pool(dl_op *op) {
     if (y.rank < 2)
         return dl_op_error(op, "operand 0 (X) must have shape (N, C, D1, ...), got rank %d",
                            y.rank);
-    for (int i = 2; i < y.rank; i++) set_dim(&y, i, 1);
+    for (int i = 2; i < y.rank; i++) dl_shape_set_dim(&y, i, 1, NULL);
     dl_set_result(op, 0, dl_operand_elem(op, 0), &y);
     return DL_OK;
 }
@@ -340,9 +303,9 @@ static dl_status infer_max_unpool(dl_op *op) {
         for (int i = 0; i < x.rank; i++) {
             if (n >= 0 && dims[i] < 0)
                 return dl_op_error(op, "operand 2 (output_shape) entry %d is negative", i);
-            set_dim(&y, i, n >= 0 ? dims[i] : DL_DYN);
+            dl_shape_set_dim(&y, i, n >= 0 ? dims[i] : DL_DYN, NULL);
         }
-        return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+        return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
     }
     window win;
     if (read_window(op, x.rank - 2, NULL, &win) != DL_OK) return DL_FAILURE;
@@ -359,50 +322,51 @@ static dl_status infer_max_unpool(dl_op *op) {
             if (size < 1)
                 return dl_op_error(op, "spatial dimension %d: the pads leave no output", i);
         }
-        set_dim(&y, i + 2, size);
+        dl_shape_set_dim(&y, i + 2, size, NULL);
     }
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+    return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
 }
 
 /* MaxRoiPool(X, rois (num_rois, 5)): (num_rois, C, pooled_h, pooled_w). */
 static dl_status infer_max_roi_pool(dl_op *op) {
     dl_shape x, rois, y;
     int64_t pooled[2];
-    if (operand_rank(op, 0, "X", 4, &x) != DL_OK || operand_rank(op, 1, "rois", 2, &rois) != DL_OK)
+    if (dl_operand_rank(op, 0, "X", 4, &x) != DL_OK ||
+        dl_operand_rank(op, 1, "rois", 2, &rois) != DL_OK)
         return DL_FAILURE;
     if (rois.dims[1] != DL_DYN && rois.dims[1] != 5)
         return dl_op_error(op, "operand 1 (rois) must have shape (num_rois, 5)");
     if (!dl_op_attr(op, "pooled_shape")) return dl_op_error(op, "needs a 'pooled_shape' attribute");
     if (ints_attr(op, "pooled_shape", 2, 1, 1, pooled) != DL_OK) return DL_FAILURE;
     y.rank = 4;
-    copy_dim(&y, 0, &rois, 0);
-    copy_dim(&y, 1, &x, 1);
-    set_dim(&y, 2, pooled[0]);
-    set_dim(&y, 3, pooled[1]);
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+    dl_shape_copy_dim(&y, 0, &rois, 0);
+    dl_shape_copy_dim(&y, 1, &x, 1);
+    dl_shape_set_dim(&y, 2, pooled[0], NULL);
+    dl_shape_set_dim(&y, 3, pooled[1], NULL);
+    return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
 }
 
 /* RoiAlign(X, rois (num_rois, 4), batch_indices (num_rois)): (num_rois, C, output_height,
  * output_width). */
 static dl_status infer_roi_align(dl_op *op) {
     dl_shape x, rois, idx, y;
-    if (operand_rank(op, 0, "X", 4, &x) != DL_OK ||
-        operand_rank(op, 1, "rois", 2, &rois) != DL_OK ||
-        operand_rank(op, 2, "batch_indices", 1, &idx) != DL_OK)
+    if (dl_operand_rank(op, 0, "X", 4, &x) != DL_OK ||
+        dl_operand_rank(op, 1, "rois", 2, &rois) != DL_OK ||
+        dl_operand_rank(op, 2, "batch_indices", 1, &idx) != DL_OK)
         return DL_FAILURE;
     if (rois.dims[1] != DL_DYN && rois.dims[1] != 4)
         return dl_op_error(op, "operand 1 (rois) must have shape (num_rois, 4)");
-    if (match_dim(op, rois.dims[0], idx.dims[0], "number of rois and of batch indices") != DL_OK)
+    if (dl_match_dim(op, rois.dims[0], idx.dims[0], "number of rois and of batch indices") != DL_OK)
         return DL_FAILURE;
     int64_t h = dl_op_attr_int(op, "output_height", 1), w = dl_op_attr_int(op, "output_width", 1);
     if (h < 1 || w < 1 || h > ATTR_MAX || w > ATTR_MAX)
         return dl_op_error(op, "'output_height' and 'output_width' must be positive");
     y.rank = 4;
-    copy_dim(&y, 0, rois.dims[0] != DL_DYN ? &rois : &idx, 0);
-    copy_dim(&y, 1, &x, 1);
-    set_dim(&y, 2, h);
-    set_dim(&y, 3, w);
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+    dl_shape_copy_dim(&y, 0, rois.dims[0] != DL_DYN ? &rois : &idx, 0);
+    dl_shape_copy_dim(&y, 1, &x, 1);
+    dl_shape_set_dim(&y, 2, h, NULL);
+    dl_shape_set_dim(&y, 3, w, NULL);
+    return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
 }
 
 /* ---- Normalizations ---- */
@@ -473,293 +437,10 @@ static dl_status infer_layer_norm(dl_op *op) {
         if (!stash || !dl_type_is_float(stash))
             return dl_op_error(op, "'stash_type' must be a floating-point ONNX data type code");
         stat = x;
-        for (int i = (int)axis; i < x.rank; i++) set_dim(&stat, i, 1);
+        for (int i = (int)axis; i < x.rank; i++) dl_shape_set_dim(&stat, i, 1, NULL);
         dl_set_optional_result(op, 1, stash, &stat);
         dl_set_optional_result(op, 2, stash, &stat);
     }
-    return DL_OK;
-}
-
-/* ---- Matrix products ---- */
-
-/* The numpy matmul shape of operands ai and bi: 1-D operands are promoted to matrices (and the
- * added dimension removed again), batch dimensions broadcast, inner sizes must agree. */
-static dl_status matmul_shape(dl_op *op, unsigned ai, unsigned bi, dl_shape *y) {
-    dl_shape a, b, batch[2];
-    if (dl_operand_shape(op, ai, &a) != DL_OK || dl_operand_shape(op, bi, &b) != DL_OK)
-        return DL_FAILURE;
-    if (a.rank == 0 || b.rank == 0)
-        return dl_op_error(op, "operand %u is a scalar; matrix products need rank >= 1",
-                           a.rank == 0 ? ai : bi);
-    int64_t ak = a.dims[a.rank - 1];
-    int64_t bk = b.dims[b.rank == 1 ? 0 : b.rank - 2];
-    if (ak != DL_DYN && bk != DL_DYN && ak != bk)
-        return dl_op_error(op,
-                           "inner dimensions do not match: operand %u has %lld columns, operand "
-                           "%u has %lld rows",
-                           ai, (long long)ak, bi, (long long)bk);
-    batch[0] = a;
-    batch[0].rank = a.rank > 2 ? a.rank - 2 : 0;
-    batch[1] = b;
-    batch[1].rank = b.rank > 2 ? b.rank - 2 : 0;
-    if (dl_broadcast(op, 2, batch, y) != DL_OK) return DL_FAILURE;
-    if (a.rank > 1) copy_dim(y, y->rank++, &a, a.rank - 2);
-    if (b.rank > 1) copy_dim(y, y->rank++, &b, b.rank - 1);
-    return dl_check_elements(op, y);
-}
-
-static dl_status infer_matmul(dl_op *op) {
-    dl_shape y;
-    if (matmul_shape(op, 0, 1, &y) != DL_OK) return DL_FAILURE;
-    dl_set_result(op, 0, dl_operand_elem(op, 0), &y);
-    return DL_OK;
-}
-
-/* MatMulInteger(A, B, a_zero_point?, b_zero_point?): the matmul shape, i32. */
-static dl_status infer_matmul_integer(dl_op *op) {
-    dl_shape y;
-    if (matmul_shape(op, 0, 1, &y) != DL_OK) return DL_FAILURE;
-    dl_set_result(op, 0, elem_of(op, DL_TY_I32), &y);
-    return DL_OK;
-}
-
-/* QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): the matmul shape of a and
- * b with y_zero_point's element type. */
-static dl_status infer_qlinear_matmul(dl_op *op) {
-    dl_shape y, zp;
-    if (matmul_shape(op, 0, 3, &y) != DL_OK || dl_operand_shape(op, 7, &zp) != DL_OK)
-        return DL_FAILURE;
-    dl_set_result(op, 0, dl_operand_elem(op, 7), &y);
-    return DL_OK;
-}
-
-/* Gemm(A, B, C?): A (M, K) and B (K, N), each transposed first when transA / transB is set,
- * give (M, N); C must broadcast to (M, N) in one direction. */
-static dl_status infer_gemm(dl_op *op) {
-    dl_shape a, b, y;
-    if (operand_rank(op, 0, "A", 2, &a) != DL_OK || operand_rank(op, 1, "B", 2, &b) != DL_OK)
-        return DL_FAILURE;
-    int ta = dl_op_attr_int(op, "transA", 0) != 0, tb = dl_op_attr_int(op, "transB", 0) != 0;
-    int64_t ak = a.dims[1 - ta], bk = b.dims[tb];
-    if (ak != DL_DYN && bk != DL_DYN && ak != bk)
-        return dl_op_error(op, "inner dimensions do not match: A gives K = %lld, B gives K = %lld",
-                           (long long)ak, (long long)bk);
-    y.rank = 2;
-    copy_dim(&y, 0, &a, ta);
-    copy_dim(&y, 1, &b, 1 - tb);
-    if (dl_has_operand(op, 2)) {
-        dl_shape c;
-        if (dl_operand_shape(op, 2, &c) != DL_OK) return DL_FAILURE;
-        bool ok = c.rank <= 2;
-        for (int i = 0; ok && i < c.rank; i++) {
-            int64_t d = c.dims[i], want = y.dims[2 - c.rank + i];
-            ok = d == 1 || d == DL_DYN || want == DL_DYN || d == want;
-        }
-        if (!ok)
-            return dl_op_error(op, "operand 2 (C) does not broadcast to the result shape (M, N)");
-    }
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
-}
-
-/* ---- Einsum ---- */
-
-#define EINSUM_LABELS 128
-
-/* One term of an Einsum equation: its labels in order, with the ellipsis at position ell
- * (-1 if absent). */
-typedef struct einsum_term {
-    int n;
-    char labels[DL_MAX_RANK];
-    int ell;
-} einsum_term;
-
-/* Parses one term from *p up to ',', '-' or the end, skipping spaces. */
-static dl_status parse_term(dl_op *op, const char **p, einsum_term *t) {
-    const char *s = *p;
-    t->n = 0;
-    t->ell = -1;
-    while (*s && *s != ',' && *s != '-') {
-        if (*s == ' ') {
-            s++;
-            continue;
-        }
-        if (s[0] == '.') {
-            if (s[1] != '.' || s[2] != '.')
-                return dl_op_error(op, "'equation': a '.' that is not part of '...'");
-            if (t->ell >= 0) return dl_op_error(op, "'equation': a term has two ellipses");
-            t->ell = t->n;
-            s += 3;
-            continue;
-        }
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-            return dl_op_error(op, "'equation': invalid character '%c'", *s);
-        if (t->n == DL_MAX_RANK)
-            return dl_op_error(op, "'equation': a term has more than %d labels", DL_MAX_RANK);
-        t->labels[t->n++] = *s++;
-    }
-    *p = s;
-    return DL_OK;
-}
-
-/* Einsum(inputs...): each input's labels give named sizes (equal labels, equal sizes; 1
- * broadcasts), ellipsis dims broadcast across inputs. The output has the explicit right-hand
- * side's labels (which must keep the ellipsis when it stands for dimensions) or, implicitly,
- * the ellipsis dims then the labels used once in ASCII order (numpy.einsum's rules). */
-static dl_status infer_einsum(dl_op *op) {
-    const char *eq = dl_op_attr_str(op, "equation", NULL);
-    if (!eq) return dl_op_error(op, "needs an 'equation' attribute");
-    int64_t size[EINSUM_LABELS];
-    const char *name[EINSUM_LABELS];
-    int count[EINSUM_LABELS] = {0};
-    dl_shape ell = {.rank = 0};
-    bool any_ell = false;
-    const char *p = eq;
-    for (unsigned i = 0; i < op->num_operands; i++) {
-        einsum_term t;
-        dl_shape s;
-        if (i > 0 && *p++ != ',')
-            return dl_op_error(op, "'equation' has %u input terms for %u operands", i,
-                               op->num_operands);
-        if (dl_operand_shape(op, i, &s) != DL_OK || parse_term(op, &p, &t) != DL_OK)
-            return DL_FAILURE;
-        if (i > 0 && dl_operand_elem(op, i) != dl_operand_elem(op, 0))
-            return dl_op_error(op, "operand %u has element type %s, expected %s like operand 0", i,
-                               dl_type_str(op->ctx, dl_operand_elem(op, i)),
-                               dl_type_str(op->ctx, dl_operand_elem(op, 0)));
-        if (t.ell < 0 ? s.rank != t.n : s.rank < t.n)
-            return dl_op_error(op, "'equation' term %u has %d labels for an operand of rank %d", i,
-                               t.n, s.rank);
-        int ell_rank = s.rank - t.n;
-        for (int j = 0; j < t.n; j++) {
-            int d = j < t.ell || t.ell < 0 ? j : j + ell_rank;
-            unsigned char c = (unsigned char)t.labels[j];
-            int64_t e = s.dims[d];
-            if (count[c]++ == 0 || size[c] == 1 || (size[c] == DL_DYN && e != 1)) {
-                size[c] = e;
-                name[c] = s.names[d];
-            } else if (e != 1 && e != DL_DYN && size[c] != e) {
-                return dl_op_error(op, "label '%c' has sizes %lld and %lld", c, (long long)size[c],
-                                   (long long)e);
-            }
-        }
-        if (t.ell >= 0) {
-            dl_shape pair[2] = {ell, s};
-            pair[1].rank = ell_rank;
-            for (int j = 0; j < ell_rank; j++) copy_dim(&pair[1], j, &s, t.ell + j);
-            if (dl_broadcast(op, any_ell ? 2 : 1, any_ell ? pair : &pair[1], &ell) != DL_OK)
-                return DL_FAILURE;
-            any_ell = true;
-        }
-    }
-    if (*p == ',')
-        return dl_op_error(op, "'equation' has more input terms than the %u operands",
-                           op->num_operands);
-
-    dl_shape y = {.rank = 0};
-    if (*p == '-') {
-        einsum_term t;
-        if (p[1] != '>') return dl_op_error(op, "'equation': expected '->'");
-        p += 2;
-        if (parse_term(op, &p, &t) != DL_OK) return DL_FAILURE;
-        if (*p) return dl_op_error(op, "'equation': unexpected '%c' in the output term", *p);
-        if (t.ell < 0 && ell.rank > 0)
-            return dl_op_error(op,
-                               "'equation': the output term needs '...' for the %d ellipsis "
-                               "dimensions of the inputs",
-                               ell.rank);
-        bool seen[EINSUM_LABELS] = {0};
-        for (int j = 0; j <= t.n; j++) {
-            if (j == t.ell) {
-                if (y.rank + ell.rank > DL_MAX_RANK)
-                    return dl_op_error(op, "the result rank exceeds %d", DL_MAX_RANK);
-                for (int e = 0; e < ell.rank; e++) copy_dim(&y, y.rank++, &ell, e);
-            }
-            if (j == t.n) break;
-            unsigned char c = (unsigned char)t.labels[j];
-            if (!count[c])
-                return dl_op_error(op, "'equation': output label '%c' is not an input label", c);
-            if (seen[c]) return dl_op_error(op, "'equation': output label '%c' is repeated", c);
-            seen[c] = true;
-            if (y.rank >= DL_MAX_RANK)
-                return dl_op_error(op, "the result rank exceeds %d", DL_MAX_RANK);
-            y.dims[y.rank] = size[c];
-            y.names[y.rank++] = name[c];
-        }
-    } else {
-        y = ell;
-        for (int c = 0; c < EINSUM_LABELS; c++) {
-            if (count[c] != 1) continue;
-            if (y.rank >= DL_MAX_RANK)
-                return dl_op_error(op, "the result rank exceeds %d", DL_MAX_RANK);
-            y.dims[y.rank] = size[c];
-            y.names[y.rank++] = name[c];
-        }
-    }
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
-}
-
-/* ---- Recurrent layers ---- */
-
-/* RNN, GRU, LSTM(X, W, R, B?, sequence_lens?, initial_h?, initial_c?, P?): X is
- * (seq, batch, input) for layout 0 or (batch, seq, input) for layout 1; W is
- * (directions, gates * hidden, input). Outputs, each optional: Y (seq, directions, batch,
- * hidden) / (batch, seq, directions, hidden); Y_h and LSTM's Y_c (directions, batch, hidden) /
- * (batch, directions, hidden). */
-static dl_status infer_rnn(dl_op *op) {
-    int gates = op->kind == DL_OP_graph_LSTM ? 4 : op->kind == DL_OP_graph_GRU ? 3 : 1;
-    dl_shape x, w, r;
-    if (operand_rank(op, 0, "X", 3, &x) != DL_OK || operand_rank(op, 1, "W", 3, &w) != DL_OK ||
-        operand_rank(op, 2, "R", 3, &r) != DL_OK)
-        return DL_FAILURE;
-    const char *direction = dl_op_attr_str(op, "direction", "forward");
-    int64_t dirs;
-    if (!strcmp(direction, "forward") || !strcmp(direction, "reverse"))
-        dirs = 1;
-    else if (!strcmp(direction, "bidirectional"))
-        dirs = 2;
-    else
-        return dl_op_error(op,
-                           "'direction' must be \"forward\", \"reverse\" or \"bidirectional\", "
-                           "got \"%s\"",
-                           direction);
-    int64_t layout = dl_op_attr_int(op, "layout", 0);
-    if (layout != 0 && layout != 1)
-        return dl_op_error(op, "'layout' must be 0 or 1, got %lld", (long long)layout);
-    int64_t hidden = dl_op_attr_int(op, "hidden_size", DL_DYN);
-    if (dl_op_attr(op, "hidden_size") && (hidden < 1 || hidden > ATTR_MAX))
-        return dl_op_error(op, "'hidden_size' must be positive, got %lld", (long long)hidden);
-    if (hidden == DL_DYN) hidden = r.dims[2];
-    if (hidden == DL_DYN && w.dims[1] != DL_DYN) hidden = w.dims[1] / gates;
-    if (match_dim(op, w.dims[0], dirs, "directions of W and 'direction'") != DL_OK ||
-        match_dim(op, r.dims[0], dirs, "directions of R and 'direction'") != DL_OK ||
-        match_dim(op, w.dims[2], x.dims[2], "input size of W and X") != DL_OK ||
-        match_dim(op, r.dims[2], hidden, "hidden size of R and 'hidden_size'") != DL_OK)
-        return DL_FAILURE;
-    if (hidden != DL_DYN && w.dims[1] != DL_DYN && w.dims[1] != gates * hidden)
-        return dl_op_error(op, "operand 1 (W) has %lld rows, expected %d gates x hidden size %lld",
-                           (long long)w.dims[1], gates, (long long)hidden);
-    int seq = layout ? 1 : 0, batch = layout ? 0 : 1;
-    dl_shape y = {.rank = 4}, yh = {.rank = 3};
-    if (layout) {
-        copy_dim(&y, 0, &x, batch);
-        copy_dim(&y, 1, &x, seq);
-        set_dim(&y, 2, dirs);
-        copy_dim(&yh, 0, &x, batch);
-        set_dim(&yh, 1, dirs);
-    } else {
-        copy_dim(&y, 0, &x, seq);
-        set_dim(&y, 1, dirs);
-        copy_dim(&y, 2, &x, batch);
-        set_dim(&yh, 0, dirs);
-        copy_dim(&yh, 1, &x, batch);
-    }
-    set_dim(&y, 3, hidden);
-    set_dim(&yh, 2, hidden);
-    if (dl_check_elements(op, &y) != DL_OK) return DL_FAILURE;
-    const dl_type *elem = dl_operand_elem(op, 0);
-    dl_set_optional_result(op, 0, elem, &y);
-    dl_set_optional_result(op, 1, elem, &yh);
-    dl_set_optional_result(op, 2, elem, &yh);
     return DL_OK;
 }
 
@@ -770,17 +451,17 @@ static dl_status infer_grid_sample(dl_op *op) {
     if (x.rank < 3)
         return dl_op_error(op, "operand 0 (X) must have shape (N, C, D1, ...), got rank %d",
                            x.rank);
-    if (operand_rank(op, 1, "grid", x.rank, &g) != DL_OK) return DL_FAILURE;
+    if (dl_operand_rank(op, 1, "grid", x.rank, &g) != DL_OK) return DL_FAILURE;
     if (g.dims[x.rank - 1] != DL_DYN && g.dims[x.rank - 1] != x.rank - 2)
         return dl_op_error(op, "operand 1 (grid) must have %d coordinates in its last dimension",
                            x.rank - 2);
-    if (match_dim(op, x.dims[0], g.dims[0], "batch sizes of X and grid") != DL_OK)
+    if (dl_match_dim(op, x.dims[0], g.dims[0], "batch sizes of X and grid") != DL_OK)
         return DL_FAILURE;
     y = g;
-    copy_dim(&y, 0, x.dims[0] != DL_DYN ? &x : &g, 0);
-    for (int i = x.rank - 1; i > 1; i--) copy_dim(&y, i, &g, i - 1);
-    copy_dim(&y, 1, &x, 1);
-    return set_checked(op, 0, dl_operand_elem(op, 0), &y);
+    dl_shape_copy_dim(&y, 0, x.dims[0] != DL_DYN ? &x : &g, 0);
+    for (int i = x.rank - 1; i > 1; i--) dl_shape_copy_dim(&y, i, &g, i - 1);
+    dl_shape_copy_dim(&y, 1, &x, 1);
+    return dl_set_result_checked(op, 0, dl_operand_elem(op, 0), &y);
 }
 
 const dl_infer_entry dl_infer_nn[] = {
@@ -803,14 +484,6 @@ const dl_infer_entry dl_infer_nn[] = {
     {DL_OP_graph_LRN, infer_norm_same},
     {DL_OP_graph_LpNormalization, infer_norm_same},
     {DL_OP_graph_MeanVarianceNormalization, infer_norm_same},
-    {DL_OP_graph_MatMul, infer_matmul},
-    {DL_OP_graph_MatMulInteger, infer_matmul_integer},
-    {DL_OP_graph_QLinearMatMul, infer_qlinear_matmul},
-    {DL_OP_graph_Gemm, infer_gemm},
-    {DL_OP_graph_Einsum, infer_einsum},
-    {DL_OP_graph_RNN, infer_rnn},
-    {DL_OP_graph_GRU, infer_rnn},
-    {DL_OP_graph_LSTM, infer_rnn},
     {DL_OP_graph_GridSample, infer_grid_sample},
     {DL_OP__INVALID, NULL},
 };

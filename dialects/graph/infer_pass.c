@@ -8,7 +8,8 @@
 static void infer_op(dl_op *op, void *user) {
     dl_status *st = user;
     if (op->kind == DL_OP_graph_None || op->kind == DL_OP_graph_Yield) return;
-    if (strcmp(dl_op_info_of(op)->dialect, "graph") == 0 && dl_graph_infer(op) != DL_OK) *st = DL_FAILURE;
+    if (strcmp(dl_op_info_of(op)->dialect, "graph") == 0 && dl_graph_infer(op) != DL_OK)
+        *st = DL_FAILURE;
 }
 
 static void update_signature(dl_op *func) {

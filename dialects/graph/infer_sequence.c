@@ -19,11 +19,6 @@ typedef struct seq_list {
     const dl_type *elems[MAX_TRACKED];
 } seq_list;
 
-static void set_dim(dl_shape *s, int i, int64_t d, const char *name) {
-    s->dims[i] = d;
-    s->names[i] = d == DL_DYN ? name : NULL;
-}
-
 /* The sequence type of operand i, or NULL after an error. */
 static const dl_type *seq_operand(dl_op *op, unsigned i) {
     const dl_type *t = dl_operand(op, i)->type;
@@ -125,7 +120,7 @@ static const dl_type *chunk_type(dl_op *op, const dl_shape *in, int64_t axis, in
                 sizeof(const char *) * (size_t)(s.rank - axis - 1));
         s.rank--;
     } else {
-        set_dim(&s, (int)axis, size, size == in->dims[axis] ? in->names[axis] : NULL);
+        dl_shape_set_dim(&s, (int)axis, size, size == in->dims[axis] ? in->names[axis] : NULL);
     }
     return dl_shape_tensor(op->ctx, dl_operand_elem(op, 0), &s);
 }
@@ -288,7 +283,8 @@ static dl_status infer_sequence_length(dl_op *op) {
 static bool type_shape(const dl_type *t, dl_shape *s) {
     if (t->kind != DL_TY_TENSOR || t->rank > DL_MAX_RANK) return false;
     s->rank = t->rank;
-    for (int i = 0; i < t->rank; i++) set_dim(s, i, t->dims[i], t->names ? t->names[i] : NULL);
+    for (int i = 0; i < t->rank; i++)
+        dl_shape_set_dim(s, i, t->dims[i], t->names ? t->names[i] : NULL);
     return true;
 }
 
@@ -327,9 +323,9 @@ static dl_status infer_concat_from_sequence(dl_op *op) {
     out.rank = rank;
     for (int i = 0, from = 0; i < rank; i++) {
         if (i == axis)
-            set_dim(&out, i, total, NULL);
+            dl_shape_set_dim(&out, i, total, NULL);
         else
-            set_dim(&out, i, e.dims[from], e.names[from]);
+            dl_shape_set_dim(&out, i, e.dims[from], e.names[from]);
         if (i != axis || !stack) from++;
     }
     if (dl_check_elements(op, &out) != DL_OK) return DL_FAILURE;
