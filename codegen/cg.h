@@ -29,6 +29,11 @@ typedef struct cg_signature {
     int64_t arena_bytes; /* 0 without an arena */
 } cg_signature;
 
+/* Whether NAME.impl takes the arena as its last parameter (the model has a non-empty arena). */
+static inline bool cg_impl_takes_arena(const cg_signature *sig) {
+    return sig->has_arena && sig->arena_bytes > 0;
+}
+
 /* Finds main (or the module's only function) and describes its arguments: inputs, outputs,
  * then the arena when `arena_bytes` is set; names from `arg_names`/`result_names`. Emits an
  * error and returns DL_FAILURE when the function does not have this form or a shape is dynamic. */
@@ -57,6 +62,19 @@ void cg_target_destroy(cg_target *t);
 
 typedef struct cg_value_map cg_value_map;
 
+/* Constants of at least this many bytes go to the weights object (data_object.c) when the
+ * output is an object or a library; smaller ones stay LLVM constants, which LLVM can fold. */
+#define CG_EXTERNAL_DATA_MIN_BYTES 1024
+
+/* One block of read-only data: `size` bytes at `data`, or (unit > 0) the `unit` bytes at `data`
+ * repeated size / unit times (a splat constant). */
+typedef struct cg_data_block {
+    const char *symbol; /* the hidden global symbol that names it */
+    const void *data;
+    uint64_t size;
+    uint32_t unit;
+} cg_data_block;
+
 typedef struct cg_module {
     dl_context *ctx;
     const dl_codegen_options *opts;
@@ -70,9 +88,15 @@ typedef struct cg_module {
     unsigned num_closures, num_globals;
     LLVMValueRef tensor_infos_in, tensor_infos_out; /* dlcc_tensor_info arrays (metadata.c) */
     LLVMValueRef impl;        /* the model function taking plain pointers (function.c) */
+    LLVMValueRef arena_cache; /* the arena kept between calls (entry.c), or NULL */
     LLVMValueRef name_string; /* the C name as a constant string */
     cg_value_map *globals;    /* kernel.global results -> their LLVM globals */
     cg_value_map *alias_scopes, *noalias_scopes; /* memref -> !alias.scope / !noalias lists */
+    /* Large constants are external hidden globals defined by a separate data object instead of
+     * LLVM initializers (set for -emit=obj/lib on targets data_object.c supports). */
+    bool external_data;
+    cg_data_block *data_blocks; /* the constants for that object, in emission order */
+    size_t num_data_blocks, cap_data_blocks;
 } cg_module;
 
 /* One LLVM function being generated from loop-level IR. */
@@ -93,6 +117,8 @@ typedef struct cg_func {
 void cg_module_init(cg_module *m, dl_context *ctx, const dl_codegen_options *opts,
                     const cg_signature *sig, const cg_target *target);
 void cg_module_dispose(cg_module *m);
+/* Records a block of the model's data object (its symbol, data and size are kept as given). */
+void cg_module_add_data(cg_module *m, cg_data_block block);
 
 /* ---- Values (codegen/llvm/value_map.c) ------------------------------------------------------ */
 
@@ -171,8 +197,9 @@ dl_status cg_emit_block(cg_func *f, dl_block *b);
 /* Emits one op (dispatch to the groups below). */
 dl_status cg_emit_op(cg_func *f, dl_op *op);
 
-/* Builds the internal model function `NAME.impl(ptr inputs..., ptr outputs...)` from main:
- * arena and buffer allocation, the body, deallocation. (function.c) */
+/* Builds the internal model function `NAME.impl(ptr inputs..., ptr outputs..., ptr arena)`
+ * from main (the arena parameter only when cg_impl_takes_arena): per-call buffers, the body,
+ * their release. (function.c) */
 dl_status cg_emit_model_function(cg_module *m);
 
 /* Alias scopes (alias.c): which memrefs of main cannot overlap (computed before emission),
@@ -211,7 +238,8 @@ LLVMValueRef cg_convert(cg_func *f, LLVMValueRef v, dl_type_kind from, dl_type_k
 void cg_emit_metadata(cg_module *m);
 /* The tensor info arrays used by the buffer checks (emitted before the entry points). */
 void cg_emit_tensor_infos(cg_module *m);
-/* NAME (halide_buffer_t), NAME_argv and NAME_run around m->impl. */
+/* NAME (halide_buffer_t), NAME_argv and NAME_run around m->impl, which get the arena from
+ * the model's cache (and a destructor that frees the cached arena at unload). */
 void cg_emit_entry_points(cg_module *m);
 
 /* ---- Optimisation and output (codegen/llvm/emit.c, codegen/header.c, codegen/link.c) ------- */
@@ -223,15 +251,24 @@ dl_status cg_optimize(cg_module *m, int opt_level);
 /* Writes textual IR, assembly or an object file. */
 dl_status cg_write_llvm_ir(cg_module *m, const char *path);
 dl_status cg_write_machine_code(cg_module *m, const char *path, bool assembly);
+/* Writes an ELF64 relocatable object holding the blocks in one read-only section, each at a
+ * 64-byte aligned offset and named by a hidden global STT_OBJECT symbol of its size. The bytes
+ * go from the blocks to the file without an intermediate copy. */
+dl_status cg_write_data_object(dl_context *ctx, const char *path, const char *triple,
+                               const cg_data_block *blocks, size_t n);
+/* Whether cg_write_data_object can write objects for this target triple (64-bit
+ * little-endian ELF: x86-64 and AArch64 Linux). */
+bool cg_data_object_supports(const char *triple);
 /* Writes OUT.h for the model. */
 dl_status cg_write_header(dl_context *ctx, const cg_signature *sig, const char *name,
                           const char *target, const char *path);
-/* Links the model object with the Halide and dlcc runtime objects (embedded in the compiler,
- * written to tmp_dir first) using the system toolchain ($DLCC_CC, default cc): a shared library
- * (shared = true) or one relocatable object. host_runtime picks the Halide runtime built for
- * the build machine's CPU, otherwise the one for any x86-64 CPU. */
-dl_status cg_link(dl_context *ctx, const char *tmp_dir, const char *model_object,
-                  const char *output, bool shared, bool host_runtime);
+/* Links the model's objects (code, and data when there is a data object) with the Halide and
+ * dlcc runtime objects (embedded in the compiler, written to tmp_dir first) using the system
+ * toolchain ($DLCC_CC, default cc): a shared library (shared = true) or one relocatable
+ * object. host_runtime picks the Halide runtime built for the build machine's CPU, otherwise
+ * the one for any x86-64 CPU. */
+dl_status cg_link(dl_context *ctx, const char *tmp_dir, const char *const *model_objects,
+                  unsigned num_model_objects, const char *output, bool shared, bool host_runtime);
 /* A temporary folder (mkdtemp) and its removal with everything in it (one level). */
 char *cg_make_temp_dir(dl_context *ctx);
 void cg_remove_temp_dir(const char *dir);

@@ -1,5 +1,5 @@
 /* header.c: the C header OUT.h of a compiled model: every entry point, with a comment stating
- * each input's and output's name, element type and shape, and the arena size. */
+ * each input's and output's name, element type and shape, and the arena (size, lifetime). */
 #include "codegen/cg.h"
 
 #include <ctype.h>
@@ -63,14 +63,16 @@ dl_status cg_write_header(dl_context *ctx, const cg_signature *sig, const char *
             name);
     for (unsigned i = 0; i < sig->num_inputs; i++) describe(f, "input", i, &sig->inputs[i]);
     for (unsigned i = 0; i < sig->num_outputs; i++) describe(f, "output", i, &sig->outputs[i]);
-    fprintf(f,
-            " * Arena: %lld bytes of intermediate values, allocated per call with halide_malloc\n"
-            " * (calls are reentrant). Parallel loops use Halide's thread pool: HL_NUM_THREADS or\n"
-            " * halide_set_num_threads() sets its size.\n"
-            " *\n"
-            " * Link with %s.so, or with %s.o plus -lm -lpthread -ldl. dlcc's\n"
-            " * include/dlcc/runtime.h documents the ABI and struct dlcc_model_info. */\n",
-            (long long)sig->arena_bytes, name, name);
+    fprintf(
+        f,
+        " * Arena: %lld bytes of intermediate values (halide_malloc). The library keeps one\n"
+        " * arena between calls and frees it when it is unloaded; a call that finds it in use\n"
+        " * allocates its own, so calls are reentrant and may run concurrently. Parallel loops\n"
+        " * use Halide's thread pool: HL_NUM_THREADS or halide_set_num_threads() sets its size.\n"
+        " *\n"
+        " * Link with %s.so, or with %s.o plus -lm -lpthread -ldl. dlcc's\n"
+        " * include/dlcc/runtime.h documents the ABI and struct dlcc_model_info. */\n",
+        (long long)sig->arena_bytes, name, name);
     fprintf(f, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
     fputs("#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", f);
     fputs("struct halide_buffer_t;\nstruct halide_filter_metadata_t;\nstruct dlcc_model_info;\n\n",

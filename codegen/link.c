@@ -82,8 +82,8 @@ static dl_status run_tool(dl_context *ctx, char *const *argv, const char *what) 
     return DL_FAILURE;
 }
 
-dl_status cg_link(dl_context *ctx, const char *tmp_dir, const char *model_object,
-                  const char *output, bool shared, bool host_runtime) {
+dl_status cg_link(dl_context *ctx, const char *tmp_dir, const char *const *model_objects,
+                  unsigned num_model_objects, const char *output, bool shared, bool host_runtime) {
     char *halide = dl_sprintf(ctx, "%s/halide_runtime.o", tmp_dir);
     char *dlcc = dl_sprintf(ctx, "%s/dlcc_runtime.o", tmp_dir);
     const unsigned char *begin =
@@ -97,25 +97,31 @@ dl_status cg_link(dl_context *ctx, const char *tmp_dir, const char *model_object
     if (!cc || !*cc) cc = "cc";
     const char *base = strrchr(output, '/');
     char *soname = dl_sprintf(ctx, "-Wl,-soname,%s", base ? base + 1 : output);
-    char *shared_argv[] = {(char *)cc,
-                           "-shared",
-                           "-o",
-                           (char *)output,
-                           (char *)model_object,
-                           halide,
-                           dlcc,
-                           soname,
-                           "-static-libgcc",
-                           "-Wl,-z,noexecstack",
-                           "-Wl,-z,now",
-                           "-Wl,--no-undefined",
-                           "-Wl,--as-needed",
-                           "-lm",
-                           "-lpthread",
-                           "-ldl",
-                           NULL};
-    char *object_argv[] = {(char *)cc,           "-r",   "-nostdlib", "-o", (char *)output,
-                           (char *)model_object, halide, dlcc,        NULL};
-    return run_tool(ctx, shared ? shared_argv : object_argv,
-                    shared ? "link the model library" : "combine the model object");
+    static const char *const shared_flags[] = {"-static-libgcc",  "-Wl,-z,noexecstack",
+                                               "-Wl,-z,now",      "-Wl,--no-undefined",
+                                               "-Wl,--as-needed", "-lm",
+                                               "-lpthread",       "-ldl"};
+    static const char *const object_flags[] = {"-r", "-nostdlib"};
+    /* cc [-shared] -o OUT objects... halide dlcc [soname flags...] */
+    const char *argv[32];
+    unsigned n = 0;
+    argv[n++] = cc;
+    if (shared) argv[n++] = "-shared";
+    argv[n++] = "-o";
+    argv[n++] = output;
+    DL_ASSERT(num_model_objects <= 8);
+    for (unsigned i = 0; i < num_model_objects; i++) argv[n++] = model_objects[i];
+    argv[n++] = halide;
+    argv[n++] = dlcc;
+    if (shared) {
+        argv[n++] = soname;
+        for (size_t i = 0; i < sizeof shared_flags / sizeof *shared_flags; i++)
+            argv[n++] = shared_flags[i];
+    } else {
+        for (size_t i = 0; i < sizeof object_flags / sizeof *object_flags; i++)
+            argv[n++] = object_flags[i];
+    }
+    argv[n] = NULL;
+    return run_tool(ctx, (char *const *)argv,
+                    shared ? "link the model library" : "combine the model objects");
 }

@@ -141,6 +141,10 @@ void kb_store(dl_builder *b, dl_value *v, dl_value *buf, unsigned n, dl_value *c
 dl_value *kb_for(dl_builder *b, dl_value *lb, dl_value *ub, dl_value *step, dl_builder *body);
 /* loop.if(cond) at b with an empty else region: *then inserts into the then region. */
 void kb_if(dl_builder *b, dl_value *cond, dl_builder *then);
+/* A do-while loop at b: *body appends to its body, which kb_while_end closes with the i1 value
+ * saying whether to run the body again. */
+void kb_while(dl_builder *b, dl_builder *body);
+void kb_while_end(dl_builder *body, dl_value *again);
 
 /* ---- Buffers and common generics --------------------------------------------------------- */
 

@@ -183,3 +183,13 @@ void kb_if(dl_builder *b, dl_value *cond, dl_builder *then) {
     dl_op *op = dl_build(b, DL_OP_loop_if, 1, &cond, 0, NULL, 2);
     yielding_block(b, op, 0, then);
 }
+
+void kb_while(dl_builder *b, dl_builder *body) {
+    dl_op *op = dl_build(b, DL_OP_loop_while, 0, NULL, 0, NULL, 1);
+    *body = dl_builder_at_end(b->ctx, dl_op_body(op, 0));
+    body->loc = b->loc;
+}
+
+void kb_while_end(dl_builder *body, dl_value *again) {
+    dl_build(body, DL_OP_loop_condition, 1, &again, 0, NULL, 0);
+}

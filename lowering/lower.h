@@ -29,12 +29,16 @@ extern const dl_lower_entry dl_lower_pool[];     /* lower_pool.c: pooling */
 extern const dl_lower_entry dl_lower_reduce[];   /* lower_reduce.c: Reduce*, Arg*, softmax */
 extern const dl_lower_entry dl_lower_norm[];     /* lower_norm.c: normalisations */
 extern const dl_lower_entry dl_lower_index[];    /* lower_index.c: gather, scatter, ... */
+extern const dl_lower_entry dl_lower_select[];   /* lower_select.c: Compress, NonZero, Unique */
 extern const dl_lower_entry dl_lower_resize[];   /* lower_resize.c: Resize, Upsample, ... */
+extern const dl_lower_entry dl_lower_roi[];      /* lower_roi.c: RoiAlign, MaxRoiPool */
 extern const dl_lower_entry dl_lower_loss[];     /* lower_loss.c: NLL, softmax CE */
 extern const dl_lower_entry dl_lower_rnn[];      /* lower_rnn.c: RNN, GRU, LSTM */
 extern const dl_lower_entry dl_lower_quant[];    /* lower_quant.c: quantized ops */
 extern const dl_lower_entry dl_lower_control[];  /* lower_control.c: If, Scan */
+extern const dl_lower_entry dl_lower_loop[];     /* lower_loop.c: Loops left after unrolling */
 extern const dl_lower_entry dl_lower_sequence[]; /* lower_sequence.c: Sequence* ops */
+extern const dl_lower_entry dl_lower_optional[]; /* lower_optional.c: Optional* ops */
 extern const dl_lower_entry dl_lower_signal[];   /* lower_signal.c: DFT, windows */
 extern const dl_lower_entry dl_lower_misc[];     /* lower_misc.c: everything else */
 
@@ -60,7 +64,7 @@ dl_value **lw_seq(dl_lower *lw, dl_op *op, unsigned i, unsigned *n);
 /* A new scratch buffer (kernel.alloc). */
 dl_value *lw_temp(dl_lower *lw, const dl_type *elem, int rank, const int64_t *dims);
 
-/* ---- Regions (If branches, Scan bodies) ----------------------------------------------------- */
+/* ---- Regions (If branches, Scan and Loop bodies) --------------------------------------------- */
 
 /* Lowers the ops of a region's block (all but its graph.Yield) with the block arguments bound
  * to args; *yields receives the buffers of the Yield operands (arena array). */
@@ -68,6 +72,16 @@ dl_status lw_lower_region(dl_lower *lw, dl_block *blk, dl_value *const *args, dl
 /* Forgets the buffers of every value defined in blk (arguments and op results, nested ones
  * too), so that the block can be lowered again (the next iteration of an unrolled loop). */
 void lw_forget_region(dl_lower *lw, dl_block *blk);
+
+/* ---- Loops (unroll_loops.c) ---------------------------------------------------------------- */
+
+/* True if func contains a graph.Loop (at any depth). */
+bool lw_has_loops(dl_op *func);
+/* Unrolls every graph.Loop of the graph-level function func whose iterations are known at
+ * compile time into clones of its body (re-inferred and folded per iteration), then re-infers
+ * func's types. A Loop that cannot be unrolled stays, with a string attribute
+ * `dlcc.unroll_failure` saying why. Modifies func: run it on a scratch copy. */
+dl_status lw_unroll_loops(dl_op *func);
 
 /* ---- Reading constant operands ------------------------------------------------------------ */
 

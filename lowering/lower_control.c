@@ -1,7 +1,8 @@
 /* lower_control.c: control flow with static shapes. If computes both branches and selects
  * elementwise by the condition (only the taken branch when the condition is a constant); Scan
  * is unrolled over its (static) sequence length, the body lowered once per iteration with its
- * state arguments bound to the previous iteration's results. */
+ * state arguments bound to the previous iteration's results; Loop is unrolled at the graph
+ * level before the lowering (unroll_loops.c) or runs sequentially (lower_loop.c). */
 #include "lower.h"
 
 static dl_value *select3(dl_builder *b, dl_value *const *x, const dl_type *t, const void *u) {

@@ -310,73 +310,7 @@ static dl_status lower_max_unpool(dl_lower *lw, dl_op *op) {
     return DL_OK;
 }
 
-/* ---- Compress, NonZero (constant selections) ------------------------------------------------ */
-
-/* Compress with a constant condition: the kept positions form a compile-time table, and the
- * result gathers them along the axis (of the flattened input without an axis). */
-static dl_status lower_compress(dl_lower *lw, dl_op *op) {
-    dl_context *ctx = lw_ctx(lw);
-    dl_builder *top = lw_top(lw);
-    dl_value *x = lw_in(lw, op, 0), *out = lw_out(lw, op, 0);
-    const dl_attr *cond = dl_graph_constant_value(dl_operand(op, 1));
-    if (!cond) return dl_op_error(op, "condition must be a constant");
-    bool flat = !dl_op_attr(op, "axis");
-    if (flat) {
-        int64_t n = dl_type_num_elements(x->type);
-        x = kb_view(top, x, kb_memref(ctx, x->type->elem, 1, &n));
-    }
-    const dl_type *xt = x->type, *ot = out->type;
-    int r = xt->rank, axis = 0;
-    if (!flat && lw_axis(op, dl_op_attr_int(op, "axis", 0), r, &axis)) return DL_FAILURE;
-    int64_t n = dl_dense_num_elements(cond), len = xt->dims[axis], k = 0;
-    int64_t *sel = dl_alloc(ctx, sizeof(int64_t) * (size_t)(n + 1));
-    for (int64_t i = 0; i < n && i < len; i++)
-        if (dl_dense_get_f64(cond, i) != 0) sel[k++] = i;
-    if (ot->rank != r || ot->dims[axis] != k) return dl_op_error(op, "result shape disagrees");
-    if (k == 0) return DL_OK;
-    dl_value *tab = kb_global_i64(top, 1, &k, sel);
-    kb_generic g;
-    kb_begin(&g, top, r, ot->dims);
-    unsigned ti = kb_in(&g, tab, kb_map_dims(ctx, (unsigned)r, 1, &axis));
-    kb_in_indirect(&g, x);
-    kb_out(&g, out, kb_map_id(ctx, (unsigned)r));
-    dl_builder *b = kb_body(&g);
-    dl_value *idx[KB_MAX_DIMS];
-    for (int d = 0; d < r; d++)
-        idx[d] = d == axis ? kb_index_in(b, kb_arg(&g, ti), len) : kb_dim(&g, d);
-    kb_yield1(&g, kb_load(b, x, (unsigned)r, idx));
-    return DL_OK;
-}
-
-/* NonZero of a constant: the coordinates are computed at compile time. */
-static dl_status lower_nonzero(dl_lower *lw, dl_op *op) {
-    dl_context *ctx = lw_ctx(lw);
-    const dl_attr *v = dl_graph_constant_value(dl_operand(op, 0));
-    const dl_type *ot = op->results[0].type;
-    if (!v) return dl_op_error(op, "only a constant input is supported (the result size is data)");
-    const dl_type *vt = v->type;
-    int r = vt->rank;
-    int64_t n = dl_dense_num_elements(v), count = 0;
-    for (int64_t i = 0; i < n; i++) count += dl_dense_get_f64(v, i) != 0;
-    if (ot->rank != 2 || ot->dims[0] != (r ? r : 1) || ot->dims[1] != count)
-        return dl_op_error(op, "result shape disagrees");
-    int64_t *c = dl_alloc(ctx, sizeof(int64_t) * (size_t)(ot->dims[0] * count + 1)), j = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (dl_dense_get_f64(v, i) == 0) continue;
-        for (int64_t rem = i, d = r - 1; d >= 0; d--) {
-            c[d * count + j] = rem % vt->dims[d];
-            rem /= vt->dims[d];
-        }
-        if (r == 0) c[j] = 0;
-        j++;
-    }
-    lw_bind(lw, dl_result(op, 0), kb_global_i64(lw_top(lw), 2, ot->dims, c));
-    return DL_OK;
-}
-
 const dl_lower_entry dl_lower_index[] = {
-    {DL_OP_graph_Compress, lower_compress},
-    {DL_OP_graph_NonZero, lower_nonzero},
     {DL_OP_graph_Gather, lower_gather},
     {DL_OP_graph_GatherElements, lower_gather_elements},
     {DL_OP_graph_GatherND, lower_gather_nd},

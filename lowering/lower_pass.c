@@ -26,10 +26,10 @@ struct dl_lower {
 static dl_value poisoned;
 
 static const dl_lower_entry *const families[] = {
-    dl_lower_elementwise, dl_lower_shape,    dl_lower_linalg, dl_lower_conv,
-    dl_lower_pool,        dl_lower_reduce,   dl_lower_norm,   dl_lower_index,
-    dl_lower_resize,      dl_lower_loss,     dl_lower_rnn,    dl_lower_quant,
-    dl_lower_control,     dl_lower_sequence, dl_lower_signal, dl_lower_misc,
+    dl_lower_elementwise, dl_lower_shape,    dl_lower_linalg,   dl_lower_conv,   dl_lower_pool,
+    dl_lower_reduce,      dl_lower_norm,     dl_lower_index,    dl_lower_select, dl_lower_resize,
+    dl_lower_roi,         dl_lower_loss,     dl_lower_rnn,      dl_lower_quant,  dl_lower_control,
+    dl_lower_loop,        dl_lower_sequence, dl_lower_optional, dl_lower_signal, dl_lower_misc,
 };
 
 static dl_lower_fn table[DL_OP__COUNT];
@@ -138,8 +138,11 @@ static bool is_static_tensor(const dl_type *t) {
     return t->kind == DL_TY_TENSOR && dl_type_has_static_shape(t);
 }
 
-/* Checks the results of op before lowering it: static tensor shapes only. */
+/* Checks the results of op before lowering it: static tensor shapes only. (A Loop left after
+ * unrolling checks its own results, to say why it can neither be unrolled nor run
+ * sequentially.) */
 static dl_status check_results(dl_op *op) {
+    if (op->kind == DL_OP_graph_Loop) return DL_OK;
     for (unsigned i = 0; i < op->num_results; i++) {
         const dl_type *t = op->results[i].type;
         if (t->kind == DL_TY_NONE) continue;
@@ -285,20 +288,21 @@ static void erase_dead_buffers(dl_block *entry) {
     }
 }
 
-/* Lowers `main`; on failure the module is left unchanged. */
-static dl_status lower_main(dl_op *module, dl_op *func) {
+/* Lowers the graph-level function src into a new kernel-level main that replaces func (src
+ * itself or a copy of it) on success. */
+static dl_status lower_func(dl_op *module, dl_op *src, dl_op *func) {
     dl_context *ctx = module->ctx;
-    dl_op *ret = dl_func_return(func);
-    if (!ret) return dl_op_error(func, "'main' has no 'builtin.return'");
-    if (check_signature(func, ret)) return DL_FAILURE;
+    dl_op *ret = dl_func_return(src);
+    if (!ret) return dl_op_error(src, "'main' has no 'builtin.return'");
+    if (check_signature(src, ret)) return DL_FAILURE;
 
-    dl_op *nf = dl_func_create(module, "main", kernel_signature(ctx, func, ret), func->loc);
-    for (unsigned i = 0; i < func->num_attrs; i++) {
-        const char *n = func->attrs[i].name;
+    dl_op *nf = dl_func_create(module, "main", kernel_signature(ctx, src, ret), src->loc);
+    for (unsigned i = 0; i < src->num_attrs; i++) {
+        const char *n = src->attrs[i].name;
         if (strcmp(n, "function_type") != 0 && strcmp(n, "sym_name") != 0)
-            dl_op_set_attr(nf, n, func->attrs[i].attr);
+            dl_op_set_attr(nf, n, src->attrs[i].attr);
     }
-    dl_block *old_entry = dl_func_entry(func), *entry = dl_func_entry(nf);
+    dl_block *old_entry = dl_func_entry(src), *entry = dl_func_entry(nf);
     dl_lower lw = {
         .ctx = ctx,
         .top = dl_builder_at_end(ctx, entry),
@@ -338,6 +342,23 @@ static dl_status lower_main(dl_op *module, dl_op *func) {
     dl_op_move_before(nf, func);
     dl_op_erase(func);
     return DL_OK;
+}
+
+/* Lowers `main`; on failure the module is left unchanged. Loops are unrolled first, in a
+ * scratch copy of main (src) that is lowered instead. */
+static dl_status lower_main(dl_op *module, dl_op *func) {
+    dl_op *src = func;
+    if (lw_has_loops(func)) {
+        src = dl_op_clone(func, NULL);
+        dl_op_insert_before(func, src);
+        if (lw_unroll_loops(src)) {
+            dl_op_erase(src);
+            return DL_FAILURE;
+        }
+    }
+    dl_status st = lower_func(module, src, func);
+    if (src != func) dl_op_erase(src);
+    return st;
 }
 
 dl_status dl_pass_lower_to_kernel(dl_op *module, const dl_pass_options *options) {

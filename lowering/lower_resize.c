@@ -1,8 +1,9 @@
 /* lower_resize.c: resampling: Resize and Upsample, whose source coordinates depend only on the
  * (static) shapes, so the ONNX reference's per-dimension taps (indices and weights for every
  * coordinate mode, nearest mode, cubic coefficient and exclude_outside) are computed at compile
- * time into small tables; and GridSample, whose coordinates are data, computed in the body with
- * bounds checks before every load. */
+ * time into small tables (a tf_crop_and_resize roi known only at run time makes the body compute
+ * them); and GridSample, whose coordinates are data, computed in the body with bounds checks
+ * before every load. */
 #include "lower.h"
 
 #include <math.h>
@@ -230,6 +231,86 @@ static dl_status resample(dl_lower *lw, dl_op *op, const resize_spec *s, dl_valu
     return DL_OK;
 }
 
+/* The input index (before clamping) of the tap chosen by nearest mode s->nearest at source
+ * coordinate xo (f64) whose floor is fl, as the reference picks it: an integral coordinate is
+ * itself, otherwise floor or floor + 1 by the mode. */
+static dl_value *nearest_tap(dl_builder *b, const resize_spec *s, dl_value *xo, dl_value *fl) {
+    if (strcmp(s->nearest, "floor") == 0) return fl;
+    dl_value *frac = kb_sub(b, xo, fl), *hi;
+    if (strcmp(s->nearest, "ceil") == 0)
+        hi = kb_cmp(b, "gt", frac, kb_like(b, frac, 0));
+    else
+        hi = kb_cmp(b, strcmp(s->nearest, "round_prefer_ceil") == 0 ? "ge" : "gt", frac,
+                    kb_like(b, frac, 0.5));
+    return kb_select(b, hi, kb_add(b, fl, kb_like(b, fl, 1)), fl);
+}
+
+/* tf_crop_and_resize with a roi known only at run time: the source coordinate along each dim
+ * is computed in the body from the roi, in f64 as the reference does. Linear mode accumulates
+ * over one tap dimension of 2 per input dim (weights 1 - frac and frac, indices clamped to the
+ * edge); nearest mode loads one element. Outside the input the result is extrapolation. */
+static dl_status resample_roi(dl_lower *lw, dl_op *op, const resize_spec *s, dl_value *x,
+                              dl_value *roi, double extrapolation, dl_value *out) {
+    dl_context *ctx = lw_ctx(lw);
+    const dl_type *xt = x->type, *ot = out->type, *f64 = dl_type_scalar(ctx, DL_TY_F64);
+    int r = xt->rank, rank = s->mode == 1 ? 2 * r : r;
+    if (s->mode == 2 || (s->mode == 1 && !dl_type_is_float(ot->elem)))
+        return dl_op_error(op, "a run-time roi needs nearest mode, or linear on floats");
+    if (roi->type->rank != 1 || roi->type->dims[0] != 2 * r)
+        return dl_op_error(op, "roi needs 2 values per dimension");
+    int64_t dom[KB_MAX_DIMS];
+    for (int d = 0; d < rank; d++) dom[d] = d < r ? ot->dims[d] : 2;
+    if (rank > r) kb_fill(lw_top(lw), out, 0);
+    kb_generic g;
+    kb_begin(&g, lw_top(lw), rank, dom);
+    for (int d = r; d < rank; d++) kb_reduction(&g, d);
+    unsigned ri[2 * KB_MAX_DIMS];
+    for (int k = 0; k < 2 * r; k++)
+        ri[k] =
+            kb_in(&g, roi,
+                  kb_map(ctx, (unsigned)rank, 1, (const dl_affine_expr *[]){dl_aff_const(ctx, k)}));
+    kb_in_indirect(&g, x);
+    unsigned oi = kb_out(&g, out, kb_map_first(ctx, (unsigned)rank, (unsigned)r));
+    dl_builder *b = kb_body(&g);
+    const dl_type *it = dl_type_scalar(ctx, DL_TY_INDEX);
+    dl_value *at[KB_MAX_DIMS], *outside = NULL, *first_tap = NULL, *w = kb_const(b, f64, 1);
+    for (int k = 0; k < r; k++) {
+        int64_t in = xt->dims[k], o = ot->dims[k];
+        dl_value *st = kb_cast(b, kb_arg(&g, ri[k]), f64),
+                 *en = kb_cast(b, kb_arg(&g, ri[r + k]), f64);
+        dl_value *span = kb_mul(b, kb_sub(b, en, st), kb_const(b, f64, (double)(in - 1)));
+        dl_value *xo = o == 1 ? kb_div(b, span, kb_const(b, f64, 2))
+                              : kb_div(b, kb_mul(b, kb_cast(b, kb_dim(&g, k), f64), span),
+                                       kb_const(b, f64, (double)(o - 1)));
+        xo = kb_add(b, xo, kb_mul(b, st, kb_const(b, f64, (double)(in - 1))));
+        dl_value *out_k = kb_or(b, kb_cmp(b, "lt", xo, kb_const(b, f64, 0)),
+                                kb_cmp(b, "gt", xo, kb_const(b, f64, (double)(in - 1))));
+        outside = outside ? kb_or(b, outside, out_k) : out_k;
+        dl_value *fl = kb_un(b, DL_OP_arith_floor, xo), *src;
+        if (s->mode == 1) {
+            dl_value *tap = kb_dim(&g, r + k), *frac = kb_sub(b, xo, fl);
+            dl_value *is0 = kb_cmp(b, "eq", tap, kb_index(b, 0));
+            src = kb_add(b, fl, kb_cast(b, tap, f64));
+            w = kb_mul(b, w, kb_select(b, is0, kb_sub(b, kb_const(b, f64, 1), frac), frac));
+            first_tap = first_tap ? kb_and(b, first_tap, is0) : is0;
+        } else {
+            src = nearest_tap(b, s, xo, fl);
+        }
+        src = kb_clamp(b, src, kb_const(b, f64, 0), kb_const(b, f64, (double)(in - 1)));
+        at[k] = kb_clamp_index(b, kb_cast(b, src, it), in);
+    }
+    dl_value *v = kb_load(b, x, (unsigned)r, at), *ext = kb_const(b, ot->elem, extrapolation);
+    if (s->mode == 0) {
+        kb_yield1(&g, kb_select(b, outside, ext, kb_cast(b, v, ot->elem)));
+        return DL_OK;
+    }
+    /* outside: the first tap contributes the extrapolation value, the others nothing */
+    dl_value *part = kb_cast(b, kb_mul(b, w, kb_cast(b, v, f64)), ot->elem);
+    part = kb_select(b, outside, kb_select(b, first_tap, ext, kb_const(b, ot->elem, 0)), part);
+    kb_yield1(&g, kb_add(b, kb_arg(&g, oi), part));
+    return DL_OK;
+}
+
 static dl_status lower_resize(dl_lower *lw, dl_op *op) {
     dl_value *x = lw_in(lw, op, 0), *out = lw_out(lw, op, 0);
     const dl_type *xt = x->type, *ot = out->type;
@@ -260,8 +341,11 @@ static dl_status lower_resize(dl_lower *lw, dl_op *op) {
         if (ns < 0)
             for (int k = 0; k < r; k++) scales[k] = (double)ot->dims[k] / (double)xt->dims[k];
         if (strcmp(s.coord, "tf_crop_and_resize") == 0) {
-            if (lw_const_floats(op, 1, roi, 2 * KB_MAX_DIMS) != 2 * r)
-                return dl_op_error(op, "roi must be a constant with 2 values per dimension");
+            int64_t nr = lw_const_floats(op, 1, roi, 2 * KB_MAX_DIMS);
+            if (nr < 0 && lw_has(op, 1))
+                return resample_roi(lw, op, &s, x, lw_in(lw, op, 1),
+                                    dl_op_attr_float(op, "extrapolation_value", 0), out);
+            if (nr != 2 * r) return dl_op_error(op, "roi must have 2 values per dimension");
             has_roi = true;
         }
     }
@@ -425,143 +509,7 @@ static dl_status lower_grid_sample(dl_lower *lw, dl_op *op) {
     return DL_OK;
 }
 
-/* ---- RoiAlign ------------------------------------------------------------------------------ */
-
-typedef struct roi_ctx {
-    dl_value *x, *n, *c; /* image, batch and channel indices */
-    bool is_max;
-} roi_ctx;
-
-/* One sample point's contribution (ONNX Runtime's bilinear pre-calculation): the weighted sum
- * of the 4 neighbours (avg) or the largest weighted neighbour (max); 0 outside the image. */
-static dl_value *roi_sample(dl_builder *b, const roi_ctx *rc, dl_value *y, dl_value *x) {
-    const dl_type *t = y->type, *it = dl_type_scalar(b->ctx, DL_TY_INDEX);
-    int64_t H = rc->x->type->dims[2], W = rc->x->type->dims[3];
-    dl_value *zero = kb_like(b, y, 0), *one = kb_like(b, y, 1);
-    dl_value *outside = kb_or(b,
-                              kb_or(b, kb_cmp(b, "lt", y, kb_like(b, y, -1)),
-                                    kb_cmp(b, "gt", y, kb_like(b, y, (double)H))),
-                              kb_or(b, kb_cmp(b, "lt", x, kb_like(b, x, -1)),
-                                    kb_cmp(b, "gt", x, kb_like(b, x, (double)W))));
-    dl_value *c[2] = {kb_select(b, kb_cmp(b, "le", y, zero), zero, y),
-                      kb_select(b, kb_cmp(b, "le", x, zero), zero, x)};
-    int64_t size[2] = {H, W};
-    dl_value *lo[2], *hi[2], *frac[2];
-    for (int i = 0; i < 2; i++) {
-        dl_value *l = kb_un(b, DL_OP_arith_floor, c[i]),
-                 *top = kb_like(b, l, (double)(size[i] - 1));
-        dl_value *at_end = kb_cmp(b, "ge", l, top);
-        l = kb_select(b, at_end, top, l);
-        dl_value *v = kb_select(b, at_end, l, c[i]);
-        lo[i] = kb_clamp_index(b, kb_cast(b, l, it), size[i]);
-        hi[i] = kb_clamp_index(b, kb_select(b, at_end, lo[i], kb_add(b, lo[i], kb_index(b, 1))),
-                               size[i]);
-        frac[i] = kb_sub(b, v, l);
-    }
-    dl_value *hy = kb_sub(b, one, frac[0]), *hx = kb_sub(b, one, frac[1]);
-    dl_value *w[4] = {kb_mul(b, hy, hx), kb_mul(b, hy, frac[1]), kb_mul(b, frac[0], hx),
-                      kb_mul(b, frac[0], frac[1])};
-    dl_value *ys[4] = {lo[0], lo[0], hi[0], hi[0]}, *xs[4] = {lo[1], hi[1], lo[1], hi[1]};
-    dl_value *r = NULL;
-    for (int i = 0; i < 4; i++) {
-        dl_value *v =
-            kb_cast(b, kb_load(b, rc->x, 4, (dl_value *[]){rc->n, rc->c, ys[i], xs[i]}), t);
-        v = kb_mul(b, w[i], v);
-        r = !r ? v : rc->is_max ? kb_max_nan(b, r, v) : kb_add(b, r, v);
-    }
-    return kb_select(b, outside, zero, r);
-}
-
-static dl_status lower_roi_align(dl_lower *lw, dl_op *op) {
-    dl_context *ctx = lw_ctx(lw);
-    dl_builder *top = lw_top(lw);
-    dl_value *x = lw_in(lw, op, 0), *rois = lw_in(lw, op, 1), *bi = lw_in(lw, op, 2);
-    dl_value *out = lw_out(lw, op, 0);
-    const dl_type *xt = x->type, *ot = out->type, *ft = ot->elem;
-    if (xt->rank != 4 || rois->type->rank != 2 || rois->type->dims[1] != 4 || ot->rank != 4 ||
-        !dl_type_is_float(ft))
-        return dl_op_error(op, "needs float X (N, C, H, W) and rois (R, 4)");
-    const char *mode = dl_op_attr_str(op, "mode", "avg");
-    roi_ctx rc = {.x = x, .is_max = strcmp(mode, "max") == 0};
-    if (!rc.is_max && strcmp(mode, "avg") != 0) return dl_op_error(op, "mode '%s'", mode);
-    bool half = strcmp(dl_op_attr_str(op, "coordinate_transformation_mode", "half_pixel"),
-                       "half_pixel") == 0;
-    double scale = dl_op_attr_float(op, "spatial_scale", 1.0);
-    int64_t ratio = dl_op_attr_int(op, "sampling_ratio", 0);
-    int64_t OH = ot->dims[2], OW = ot->dims[3];
-    /* domain (r, c, ph, pw[, iy, ix]) */
-    int64_t dom[6] = {ot->dims[0], ot->dims[1], OH, OW, ratio, ratio};
-    int rank = ratio > 0 ? 6 : 4;
-    kb_fill(top, out, rc.is_max ? -INFINITY : 0);
-    kb_generic g;
-    kb_begin(&g, top, rank, dom);
-    for (int d = 4; d < rank; d++) kb_reduction(&g, d);
-    unsigned ri[4];
-    for (int k = 0; k < 4; k++) {
-        const dl_affine_expr *res[2] = {dl_aff_dim(ctx, 0), dl_aff_const(ctx, k)};
-        ri[k] = kb_in(&g, rois, kb_map(ctx, (unsigned)rank, 2, res));
-    }
-    unsigned bii = kb_in(&g, bi, kb_map_dims(ctx, (unsigned)rank, 1, (int[]){0}));
-    kb_in_indirect(&g, x);
-    unsigned oi = ratio > 0 ? kb_out(&g, out, kb_map_first(ctx, (unsigned)rank, 4))
-                            : kb_out_indirect(&g, out);
-    dl_builder *b = kb_body(&g);
-    rc.n = kb_index_in(b, kb_arg(&g, bii), xt->dims[0]);
-    rc.c = kb_dim(&g, 1);
-    dl_value *off = kb_const(b, ft, half ? 0.5 : 0), *sc = kb_const(b, ft, scale);
-    dl_value *r4[4];
-    for (int k = 0; k < 4; k++)
-        r4[k] = kb_sub(b, kb_mul(b, kb_cast(b, kb_arg(&g, ri[k]), ft), sc), off);
-    dl_value *rw = kb_sub(b, r4[2], r4[0]), *rh = kb_sub(b, r4[3], r4[1]);
-    if (!half) {
-        rw = kb_max_nan(b, rw, kb_const(b, ft, 1));
-        rh = kb_max_nan(b, rh, kb_const(b, ft, 1));
-    }
-    dl_value *bh = kb_div(b, rh, kb_const(b, ft, (double)OH)),
-             *bw = kb_div(b, rw, kb_const(b, ft, (double)OW));
-    dl_value *gh, *gw;
-    if (ratio > 0) {
-        gh = gw = kb_const(b, ft, (double)ratio);
-    } else {
-        /* adaptive grid, capped at the image size so hostile rois cannot make it huge */
-        gh = kb_clamp(b, kb_un(b, DL_OP_arith_ceil, bh), kb_const(b, ft, 0),
-                      kb_const(b, ft, (double)xt->dims[2] + 1));
-        gw = kb_clamp(b, kb_un(b, DL_OP_arith_ceil, bw), kb_const(b, ft, 0),
-                      kb_const(b, ft, (double)xt->dims[3] + 1));
-    }
-    dl_value *count = kb_max_nan(b, kb_mul(b, gh, gw), kb_const(b, ft, 1));
-    dl_value *y0 = kb_add(b, r4[1], kb_mul(b, kb_cast(b, kb_dim(&g, 2), ft), bh));
-    dl_value *x0 = kb_add(b, r4[0], kb_mul(b, kb_cast(b, kb_dim(&g, 3), ft), bw));
-    dl_value *half_ = kb_const(b, ft, 0.5);
-    if (ratio > 0) {
-        dl_value *y = kb_add(
-            b, y0, kb_div(b, kb_mul(b, kb_add(b, kb_cast(b, kb_dim(&g, 4), ft), half_), bh), gh));
-        dl_value *xx = kb_add(
-            b, x0, kb_div(b, kb_mul(b, kb_add(b, kb_cast(b, kb_dim(&g, 5), ft), half_), bw), gw));
-        dl_value *v = roi_sample(b, &rc, y, xx), *acc = kb_arg(&g, oi);
-        kb_yield1(&g, rc.is_max ? kb_max_nan(b, acc, v) : kb_add(b, acc, kb_div(b, v, count)));
-        return DL_OK;
-    }
-    dl_value *at[4] = {kb_dim(&g, 0), kb_dim(&g, 1), kb_dim(&g, 2), kb_dim(&g, 3)};
-    const dl_type *it = dl_type_scalar(ctx, DL_TY_INDEX);
-    dl_builder yb, xb;
-    dl_value *one = kb_index(b, 1), *zero = kb_index(b, 0);
-    dl_value *iy = kb_for(b, zero, kb_cast(b, gh, it), one, &yb);
-    dl_value *ix = kb_for(&yb, zero, kb_cast(&yb, gw, it), one, &xb);
-    dl_value *y =
-        kb_add(&xb, y0, kb_div(&xb, kb_mul(&xb, kb_add(&xb, kb_cast(&xb, iy, ft), half_), bh), gh));
-    dl_value *xx =
-        kb_add(&xb, x0, kb_div(&xb, kb_mul(&xb, kb_add(&xb, kb_cast(&xb, ix, ft), half_), bw), gw));
-    dl_value *v = roi_sample(&xb, &rc, y, xx), *acc = kb_load(&xb, out, 4, at);
-    kb_store(&xb, rc.is_max ? kb_max_nan(&xb, acc, v) : kb_add(&xb, acc, kb_div(&xb, v, count)),
-             out, 4, at);
-    kb_yield(&g, 0, NULL);
-    (void)oi;
-    return DL_OK;
-}
-
 const dl_lower_entry dl_lower_resize[] = {
-    {DL_OP_graph_RoiAlign, lower_roi_align},
     {DL_OP_graph_Resize, lower_resize},
     {DL_OP_graph_Upsample, lower_resize},
     {DL_OP_graph_GridSample, lower_grid_sample},

@@ -2,7 +2,9 @@
  * one contraction computes the input projections of every time step (X W^T + biases); then each
  * step adds the recurrent projection H R^T and applies the gate equations in one elementwise
  * generic that updates the state buffers H (and C), and copies H into Y. sequence_lens masks
- * steps past a batch element's length (forward direction). */
+ * the steps at or past a batch element's length: the state holds, Y is 0. In the reverse
+ * direction the steps run from T - 1 down to 0, so a sequence of length n starts at n - 1 with
+ * the initial state, as if reversed within its length (onnxruntime's semantics). */
 #include "lower.h"
 
 #include <math.h>
@@ -235,8 +237,6 @@ static dl_status lower_rnn(dl_lower *lw, dl_op *op) {
         s.w->type->dims[2] != s.I || s.r->type->dims[1] != s.G * s.H)
         return dl_op_error(op, "W and R do not match the input, hidden size and direction");
     if (read_acts(op, &s)) return DL_FAILURE;
-    if (s.lens && (reverse || bidi))
-        return dl_op_error(op, "sequence_lens with a reverse direction is not supported");
     dl_value *y = op->num_results > 0 ? lw_out(lw, op, 0) : NULL;
     dl_value *yh = op->num_results > 1 ? lw_out(lw, op, 1) : NULL;
     dl_value *yc = op->num_results > 2 ? lw_out(lw, op, 2) : NULL;

@@ -1,6 +1,7 @@
 /* support.h: the dlcc runtime's support functions, called by the code dlcc generates (buffer
- * checks, arena allocation, error reporting). The symbols are weak and hidden, so several models
- * may be linked into one program and none of them is exported from a model library. */
+ * checks, arena allocation and caching, error reporting). The symbols are weak and hidden, so
+ * several models may be linked into one program and none of them is exported from a model library.
+ */
 #ifndef DLCC_RUNTIME_SUPPORT_H
 #define DLCC_RUNTIME_SUPPORT_H
 
@@ -27,5 +28,15 @@ DLCC_SUPPORT int dlcc_check_pointer(const char *fn, const char *what, const void
 DLCC_SUPPORT void *dlcc_alloc(const char *fn, int64_t bytes);
 /* halide_free(p) for p returned by dlcc_alloc; NULL is ignored. */
 DLCC_SUPPORT void dlcc_free(void *p);
+
+/* The arena of one call of a model whose cache (one pointer per model, NULL initially) is
+ * *cache: the cached arena when no other call holds it, else a new one of `bytes` bytes
+ * (dlcc_alloc; NULL after reporting an out-of-memory error). Thread-safe. */
+DLCC_SUPPORT void *dlcc_arena_acquire(const char *fn, void **cache, int64_t bytes);
+/* Ends a call's use of its arena: it goes back to the cache when the cache is empty, else it
+ * is freed (another call's arena is kept). NULL is ignored. Thread-safe. */
+DLCC_SUPPORT void dlcc_arena_release(void **cache, void *arena);
+/* Frees the cached arena (when the model's library is unloaded or the program exits). */
+DLCC_SUPPORT void dlcc_arena_drop(void **cache);
 
 #endif

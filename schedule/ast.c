@@ -1,7 +1,8 @@
 /* ast.c: AST generation (isl_ast_build_node_from_schedule). Each for node is annotated with
  * what the loop dialect needs to know: whether the loop carries a dependence (the PPCG test:
  * dependence pairs equal on the outer loops must also be equal on this one), how many
- * statement instances run under it, and whether it is innermost. */
+ * statement instances run under it, and whether it is innermost. A micro-kernel's mark
+ * becomes one call per register tile. */
 #include "sched.h"
 
 #include <stdlib.h>
@@ -116,11 +117,19 @@ static __isl_give isl_ast_node *after_for(__isl_take isl_ast_node *node,
     return node;
 }
 
+/* A micro-kernel's mark becomes a call per register tile (microkernel.c). */
+static __isl_give isl_ast_node *after_mark(__isl_take isl_ast_node *node,
+                                           __isl_keep isl_ast_build *build, void *user) {
+    ast_ctx *c = user;
+    return sched_mk_ast_call(c->scop, node, build);
+}
+
 __isl_give isl_ast_node *sched_build_ast(sched_scop *scop, __isl_keep isl_schedule *schedule) {
     ast_ctx c = {scop};
     isl_ast_build *build = isl_ast_build_alloc(scop->ctx);
     build = isl_ast_build_set_before_each_for(build, before_for, &c);
     build = isl_ast_build_set_after_each_for(build, after_for, &c);
+    build = isl_ast_build_set_after_each_mark(build, after_mark, &c);
     isl_ast_node *ast = isl_ast_build_node_from_schedule(build, isl_schedule_copy(schedule));
     isl_ast_build_free(build);
     return ast;

@@ -5,7 +5,9 @@
  * the alignment one to one (only parallel iterators may be aligned: reductions stay inner),
  * and the group's schedule still respects every dependence. A kernel that depends on nothing
  * (a reduction's initialisation) may follow its consumer into an earlier group, aligned
- * through what the consumer reads of it. */
+ * through what the consumer reads of it. With micro-kernels, a contraction (MatMul, Conv) does
+ * not join a group that would leave some of its output dims unshared, and a group holding one
+ * only takes members elementwise over its whole band. */
 #include "sched.h"
 
 #include <stdlib.h>
@@ -153,6 +155,28 @@ static bool acceptable(const sched_scop *scop, int i) {
     return inj == isl_bool_true;
 }
 
+/* True if s is a contraction whose parallel dims would not all be shared: it would lose its
+ * micro-kernel (e.g. a MatMul fused by rows after a LayerNorm). */
+static bool splits_contraction(const sched_stmt *s) {
+    for (int k = 0; s->contraction && k < s->num_inner; k++)
+        if (!s->reduction[s->inner[k]] && s->extents[s->inner[k]] > 1) return true;
+    return false;
+}
+
+/* True if g holds a contraction and s, aligned to g's band, would not be elementwise over all
+ * of it (a Split reading a slice of a MatMul's output): the contraction would lose its
+ * micro-kernel (which computes every member on the whole register tile). */
+static bool breaks_microkernel(const sched_scop *scop, const sched_group *g, const sched_stmt *s) {
+    bool contraction = false;
+    for (int i = 0; i < g->num_members; i++) contraction |= scop->stmts[g->members[i]].contraction;
+    if (!contraction) return false;
+    int64_t band = 1;
+    for (int j = 0; j < g->rank; j++) band *= g->extents[j];
+    for (int k = 0; k < s->num_inner; k++)
+        if (s->extents[s->inner[k]] > 1) return true;
+    return s->instances != band;
+}
+
 /* Tries to add statement i to group g through one of its reads of a member's output. */
 static bool try_join(sched_scop *scop, sched_group *g, int i) {
     sched_stmt *s = &scop->stmts[i];
@@ -169,7 +193,8 @@ static bool try_join(sched_scop *scop, sched_group *g, int i) {
                 s->shared = alignment(s, r, q, w);
                 if (!s->shared) continue;
                 compute_inner(s);
-                if (acceptable(scop, i)) {
+                if (!splits_contraction(s) && !breaks_microkernel(scop, g, s) &&
+                    acceptable(scop, i)) {
                     add_member(g, i);
                     s->group = (int)(g - scop->groups);
                     if (group_legal(scop, g, &i, 1)) return true;
@@ -261,6 +286,11 @@ static bool try_join_with_floats(sched_scop *scop, sched_group *g, int i, const 
 
 dl_status sched_form_groups(sched_scop *scop, const sched_options *o) {
     bool bands = o->opt >= 2 || o->fuse;
+    for (int i = 0; i < scop->num_stmts; i++) {
+        sched_mk_choice c;
+        sched_stmt *s = &scop->stmts[i];
+        s->contraction = o->microkernel && s->generic && sched_mk_choose(s->op, o, &c);
+    }
     for (int i = 0; i < scop->num_stmts; i++) {
         if (o->fuse) {
             /* The latest group i depends on, and the latest one ignoring floating groups. */

@@ -5,18 +5,29 @@
  * Levels: opt=0 the identity schedule as plain loops; opt=1 the identity schedule with
  * loop.parallel on the outermost dependence-free loop (when at least `parallel` instances run
  * under it) and vectorize hints; opt=2 fusion groups, tiles from the target model (or rows),
- * unroll hints up to 4 iterations; opt=3 the same with unroll hints up to 8.
- * Options: fuse=0|1, tile=S1,S2,...|0 (sizes of each group's shared band, outermost first),
- * parallel=N|0, vector=F32_LANES|0, unroll=N, cache=L1,L2 (KiB), print=1 (schedule trees
- * to stderr) |2 (and ASTs) |3 (and dependences), verify=1 (check the final schedule against
- * every dependence with ISL). */
+ * micro-kernels for reductions, padded copies folded, unroll hints up to 4 iterations; opt=3
+ * the same with unroll hints up to 8.
+ * Options:
+ *   fuse=0|1, tile=S1,S2,...|0   fusion; sizes of each group's shared band, outermost first
+ *   parallel=N|0, vector=F32_LANES|0, unroll=N, cache=L1,L2 (KiB)
+ *   microkernel=0|1   register-blocked micro-kernels for reductions and their fused members,
+ *                     constants packed into panels for them (default at opt=2/3 with fusion
+ *                     and automatic tiles)
+ *   padding=0|1       intermediate buffers written straight into the padded copies that
+ *                     convolutions read (default at opt=2/3)
+ *   regs=N, threads=N vector registers the micro-kernels may fill, cores the parallel loop is
+ *                     balanced for (the target's by default)
+ *   print=1|2|3       schedule trees (and micro-kernel choices) to stderr, and ASTs, and
+ *                     dependences
+ *   verify=1          check the final schedule against every dependence with ISL */
 #include "sched.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const known_options[] = {"opt",    "fuse",  "tile",  "parallel", "vector",
-                                            "unroll", "cache", "print", "verify"};
+static const char *const known_options[] = {
+    "opt",   "fuse",   "tile",        "parallel", "vector",  "unroll", "cache",
+    "print", "verify", "microkernel", "regs",     "threads", "padding"};
 
 /* Reads the pass options over the defaults of the optimisation level. */
 static dl_status parse_options(dl_context *ctx, const dl_pass_options *po, sched_options *o) {
@@ -61,10 +72,17 @@ static dl_status parse_options(dl_context *ctx, const dl_pass_options *po, sched
     o->parallel_min = dl_pass_option_int(po, "parallel", o->opt >= 1 ? 16384 : 0);
     o->vector = (int)dl_pass_option_int(po, "vector", o->opt >= 1 ? o->target.vector_bytes / 4 : 0);
     o->unroll = (int)dl_pass_option_int(po, "unroll", o->opt == 3 ? 8 : o->opt == 2 ? 4 : 0);
+    o->target.vector_regs = (int)dl_pass_option_int(po, "regs", o->target.vector_regs);
+    o->target.threads = (int)dl_pass_option_int(po, "threads", o->target.threads);
+    bool mk = o->opt >= 2 && o->fuse && o->tile && !o->num_tile_sizes; /* sizes: as given */
+    o->microkernel = dl_pass_option_int(po, "microkernel", mk) != 0;
+    o->fold_padding = dl_pass_option_int(po, "padding", o->opt >= 2) != 0;
     o->print = (int)dl_pass_option_int(po, "print", 0);
     o->verify = dl_pass_option_int(po, "verify", 0) != 0;
-    if (o->parallel_min < 0 || o->vector < 0 || o->unroll < 0) {
-        dl_error(ctx, dl_loc_unknown(), "pass 'schedule': negative option value");
+    if (o->parallel_min < 0 || o->vector < 0 || o->unroll < 0 || o->target.vector_regs < 4 ||
+        o->target.threads < 1) {
+        dl_error(ctx, dl_loc_unknown(),
+                 "pass 'schedule': negative option value (or regs < 4, threads < 1)");
         return DL_FAILURE;
     }
     return DL_OK;
@@ -107,9 +125,11 @@ static dl_status schedule_func(dl_op *func, const sched_options *o) {
     isl_options_set_tile_shift_point_loops(ctx, 0);
     isl_options_set_ast_build_atomic_upper_bound(ctx, 1);
     isl_options_set_ast_build_detect_min_max(ctx, 1);
+    isl_options_set_ast_build_group_coscheduled(ctx, 1); /* one mark per micro-kernel tile */
     sched_scop scop;
     isl_schedule *sched = NULL;
     isl_ast_node *ast = NULL;
+    if (o->fold_padding) sched_fold_padding(func);
     dl_status st = sched_scop_build(&scop, ctx, func);
     if (!st && has_generic(&scop)) {
         st = sched_compute_deps(&scop);

@@ -31,10 +31,17 @@ enum { SCHED_MAX_DIMS = 64, SCHED_MAX_TILES = 16 };
 typedef struct sched_target {
     int64_t l1_bytes, l2_bytes; /* data cache sizes per core */
     int vector_bytes;           /* SIMD register width: 64 AVX-512, 32 AVX2, 16 SSE */
+    int vector_regs;            /* SIMD registers: 32 with AVX-512, 16 otherwise */
+    int fma_ports, load_ports;  /* vector FMAs and loads issued per cycle */
+    int fma_latency;            /* cycles from an FMA to a dependent one */
+    int issue_width;            /* instructions issued per cycle (sustained) */
+    int threads;                /* cores the parallel loops are shared among */
 } sched_target;
 
 /* The host CPU: caches from /sys/devices/system/cpu/cpu0/cache when present (defaults
- * 48 KiB / 1 MiB otherwise), vector width from the CPU's features. */
+ * 48 KiB / 1 MiB otherwise), vector width and registers from the CPU's features, two FMA and
+ * two load ports with a 4-cycle FMA latency (Skylake and later; Zen), threads from the online
+ * CPUs. */
 sched_target sched_target_host(void);
 
 typedef struct sched_options {
@@ -45,6 +52,8 @@ typedef struct sched_options {
     int64_t parallel_min;                /* instances below a loop for it to go parallel */
     int vector;                          /* f32 lanes of the vectorize hint; 0: none */
     int unroll;                          /* largest trip count given an unroll hint */
+    bool microkernel;                    /* register-blocked micro-kernels for reductions */
+    bool fold_padding;                   /* padded copies written in place (pad.c) */
     int num_tile_sizes;                  /* > 0: sizes given by the user */
     int64_t tile_sizes[SCHED_MAX_TILES]; /* tile sizes (0: that member is not tiled) */
     int print;   /* 1: schedule trees, 2: also the ASTs, 3: also the dependences */
@@ -95,7 +104,10 @@ typedef struct sched_stmt {
     isl_pw_multi_aff *shared; /* S -> [shared], NULL when the group has no shared band */
     int num_inner;
     int inner[SCHED_MAX_DIMS];
+    bool contraction; /* qualifies for a micro-kernel: never fused below its output dims */
 } sched_stmt;
+
+struct sched_microkernel;
 
 /* A set of statements scheduled together (fusion.c). */
 typedef struct sched_group {
@@ -103,7 +115,16 @@ typedef struct sched_group {
     int num_members;
     int rank; /* shared dimensions; 0: no shared band */
     int64_t extents[SCHED_MAX_DIMS];
+    struct sched_microkernel *mk; /* register-tiled by a micro-kernel (microkernel.c), or NULL */
 } sched_group;
+
+/* A constant packed for micro-kernels (pack.c). */
+typedef struct sched_packed {
+    dl_value *from; /* the kernel.global */
+    int result;     /* the index split */
+    int64_t tile;
+    dl_value *to; /* the packed copy */
+} sched_packed;
 
 typedef struct sched_scop {
     isl_ctx *ctx;
@@ -120,6 +141,8 @@ typedef struct sched_scop {
     bool *dep_pairs;         /* [from * num_stmts + to]: some dependence links them */
     sched_group *groups;
     int num_groups;
+    sched_packed *packed; /* constants packed for micro-kernels */
+    int num_packed;
 } sched_scop;
 
 /* Builds the model of func's entry block. Returns DL_FAILURE after an error. */
@@ -175,7 +198,79 @@ bool sched_tile_sizes(const sched_scop *scop, const sched_group *g, const sched_
 /* The statement dimension that shared dimension j of statement s follows one to one, or -1. */
 int sched_shared_dim(const sched_stmt *s, int j);
 
-/* ---- AST and loop code (ast.c, to_loop.c) ---------------------------------------------- */
+/* ---- Micro-kernels (microkernel.c, mk_emit.c, pack.c) ----------------------------------- */
+
+/* How an input of a reduction is read along a candidate vector dimension. */
+typedef enum sched_mk_access {
+    SCHED_MK_INVARIANT,  /* independent of it: one scalar per row, broadcast */
+    SCHED_MK_CONTIGUOUS, /* consecutive elements along the operand's last index */
+    SCHED_MK_PACK,       /* a constant whose copy with one index moved last is contiguous */
+    SCHED_MK_STRIDED,    /* every S-th element along the last index (S = 2..4: strided convs) */
+    SCHED_MK_GATHER,     /* anything else: lane by lane */
+} sched_mk_access;
+
+enum { SCHED_MK_MAX_ROWS = 16, SCHED_MK_MAX_VECS = 4 };
+
+/* The register tile of a reduction kernel.generic (sched_mk_choose). */
+typedef struct sched_mk_choice {
+    int vdim, udim; /* dims of the generic: vectorised, unrolled into rows (-1: none) */
+    int rows, vecs; /* the tile: `rows` along udim by `vecs` vectors of `lanes` along vdim */
+    int lanes;
+    int num_operands;
+    sched_mk_access access[SCHED_MAX_DIMS]; /* per operand (inputs; the output last) */
+    int pack_result[SCHED_MAX_DIMS];        /* SCHED_MK_PACK: the map result to move last */
+    double cycles;                          /* the cost model's estimate */
+} sched_mk_choice;
+
+/* The micro-kernel of a fusion group (sched_mk_plan): one register tile of the group's shared
+ * band at a time, the leader's output accumulated in registers through its whole reduction,
+ * the other members (elementwise, before and after it) computed on the same registers. */
+typedef struct sched_microkernel {
+    int leader;                   /* the reduction statement */
+    int jv, ju;                   /* shared dims vectorised / unrolled into rows (-1: none) */
+    sched_mk_choice choice;       /* of the leader */
+    int64_t tile[SCHED_MAX_DIMS]; /* register tile along each shared dim */
+    int out_array;                /* the array of the leader's output */
+    bool out_dead;                /* a kernel.alloc only the group uses: never stored */
+    /* dims[i][d]: the shared dim that dim d of member i equals, -1 for a dim of extent 1
+     * (always 0), -2 for a reduction dim of the leader. */
+    int (*dims)[SCHED_MAX_DIMS];
+} sched_microkernel;
+
+/* Chooses the register tile of a reduction generic whose output does not depend on its
+ * reduction dims and whose body is arithmetic, with the target's cost model; false when the
+ * generic does not qualify or no tile avoids reading an input lane by lane. */
+bool sched_mk_choose(dl_op *generic, const sched_options *o, sched_mk_choice *c);
+/* Gives group g a micro-kernel when it qualifies (one reduction member, every other member
+ * elementwise and aligned one to one with the shared band, every access to the reduction's
+ * output exact); returns whether it did. */
+bool sched_mk_plan(sched_scop *scop, int g, const sched_options *o);
+void sched_mk_free(struct sched_microkernel *mk);
+/* How operand k of a generic is accessed along its dim `dim` within a register tile `tile`
+ * lanes wide along it, starting at a multiple of `tile` (index i / tile is then fixed and
+ * i mod tile walks the lanes; SCHED_MK_PACK is reported as SCHED_MK_GATHER: what the code must
+ * do as it is), and whether its map depends on `dim`. */
+sched_mk_access sched_mk_operand_access(dl_op *generic, unsigned k, int dim, int64_t tile);
+bool sched_mk_operand_depends(dl_op *generic, unsigned k, int dim);
+/* True if reduction dim d must be expanded (straight-line copies, one per value) so that the
+ * strided reads along vdim have a constant phase; the phase (first element's index mod the
+ * stride) of operand k at coords (constants where it matters), with the stride, or -1. */
+bool sched_mk_expands(dl_op *generic, int vdim, int d);
+int64_t sched_mk_phase(dl_op *generic, unsigned k, int vdim, dl_value *const *coords,
+                       int64_t *stride);
+/* Makes operand k of generic (a kernel.global whose map result r walks the vectorised dim)
+ * read a packed copy: index r split into r / tile first and r mod tile last (pack.c). */
+void sched_pack_operand(sched_scop *scop, dl_op *generic, unsigned k, int r, int64_t tile);
+/* Folds the padded copies of intermediate buffers (pad.c): a buffer x copied into the interior
+ * of a filled buffer P (a convolution's padded input) becomes a view of P's interior, the copy
+ * is erased and the fill only writes P's border. */
+void sched_fold_padding(dl_op *func);
+/* The AST for the mark of a micro-kernel group ("MK<g>"): a call MK<g>(origin...) giving
+ * the first point of the register tile along each shared dim (called by ast.c). */
+__isl_give isl_ast_node *sched_mk_ast_call(const sched_scop *scop, __isl_take isl_ast_node *mark,
+                                           __isl_keep isl_ast_build *build);
+
+/* ---- AST and loop code (ast.c, to_loop.c, mk_emit.c) ------------------------------------ */
 
 /* What AST generation learnt about a for loop (the annotation of each for node). */
 typedef struct sched_loop_info {
@@ -189,5 +284,44 @@ __isl_give isl_ast_node *sched_build_ast(sched_scop *scop, __isl_keep isl_schedu
 /* Replaces the statements of scop->func by loop-dialect code for ast: definitions first,
  * then the code, then the return. */
 dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const sched_options *o);
+
+/* The state of loop-dialect generation (to_loop.c), shared with the micro-kernel emitter. */
+typedef struct sched_emitter {
+    sched_scop *scop;
+    const sched_options *o;
+    dl_context *ctx;
+    const dl_type *index, *i1;
+    dl_builder b;        /* where code goes */
+    dl_op *const_anchor; /* index constants go before it */
+    struct sched_konst {
+        int64_t v;
+        dl_value *val;
+        bool created; /* by the scheduler (erased again if unused) */
+    } * consts;
+    int num_consts, cap_consts;
+    struct sched_iter {
+        isl_id *id; /* borrowed from the AST */
+        dl_value *val;
+    } iters[4 * SCHED_MAX_DIMS];
+    int num_iters;
+    bool in_parallel;
+    bool *placed; /* statements already emitted */
+    struct sched_view {
+        dl_value *src;
+        int64_t phase, stride;
+        dl_value *view; /* every stride-th element of src from phase, along its last dim */
+    } * views;
+    int num_views;
+} sched_emitter;
+
+/* The index constant v (defined once before the generated code). */
+dl_value *sched_cst(sched_emitter *e, int64_t v);
+/* A binary index op at e->b, folded when both operands are constants. */
+dl_value *sched_bin(sched_emitter *e, dl_op_kind kind, dl_value *a, dl_value *b);
+/* An affine expression of a statement's domain coordinates, as index ops at e->b. */
+dl_value *sched_affine(sched_emitter *e, const dl_affine_expr *x, dl_value *const *coords);
+/* Emits group g's micro-kernel for the register tile whose first point along each shared
+ * dim is origin[j] (mk_emit.c). */
+dl_status sched_mk_emit(sched_emitter *e, int g, dl_value *const *origin);
 
 #endif

@@ -396,7 +396,7 @@ static __isl_give isl_schedule *program_order(const sched_scop *scop) {
             one =
                 isl_schedule_insert_partial_schedule(one, sched_stmt_band(scop, i, dims, s->rank));
         }
-        sched = sched ? isl_schedule_sequence(sched, one) : one;
+        sched = i ? isl_schedule_sequence(sched, one) : one;
     }
     return sched;
 }
@@ -502,8 +502,12 @@ void sched_scop_free(sched_scop *scop) {
         free(s->accesses);
         isl_pw_multi_aff_free(s->shared);
     }
-    for (int g = 0; g < scop->num_groups; g++) free(scop->groups[g].members);
+    for (int g = 0; g < scop->num_groups; g++) {
+        free(scop->groups[g].members);
+        sched_mk_free(scop->groups[g].mk);
+    }
     free(scop->groups);
+    free(scop->packed);
     free(scop->stmts);
     free(scop->defs);
     free(scop->arrays);

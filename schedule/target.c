@@ -1,9 +1,11 @@
-/* target.c: the CPU target model: data cache sizes from sysfs, SIMD width from the CPU's
- * features. */
+/* target.c: the CPU target model: data cache sizes from sysfs, SIMD width and registers from
+ * the CPU's features, the number of cores, and the issue model of the micro-kernels' cost
+ * model (FMA and load ports, FMA latency). */
 #include "sched.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Reads a sysfs cache attribute of index entry i into buf; false if absent. */
 static bool read_attr(int i, const char *attr, char *buf, size_t size) {
@@ -30,7 +32,15 @@ static int64_t parse_size(const char *s) {
 }
 
 sched_target sched_target_host(void) {
-    sched_target t = {48 * 1024, 1024 * 1024, 16};
+    sched_target t = {.l1_bytes = 48 * 1024,
+                      .l2_bytes = 1024 * 1024,
+                      .vector_bytes = 16,
+                      .vector_regs = 16,
+                      .fma_ports = 2,
+                      .load_ports = 2,
+                      .fma_latency = 4,
+                      .issue_width = 4,
+                      .threads = 1};
     for (int i = 0; i < 16; i++) {
         char level[16], type[32], size[32];
         if (!read_attr(i, "level", level, sizeof level)) break;
@@ -43,10 +53,14 @@ sched_target sched_target_host(void) {
     }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
+    if (__builtin_cpu_supports("avx512f")) {
         t.vector_bytes = 64;
-    else if (__builtin_cpu_supports("avx2"))
+        t.vector_regs = 32;
+    } else if (__builtin_cpu_supports("avx2")) {
         t.vector_bytes = 32;
+    }
 #endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    t.threads = n > 0 ? (int)n : 1;
     return t;
 }

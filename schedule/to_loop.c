@@ -1,37 +1,18 @@
 /* to_loop.c: the ISL AST as loop-dialect code. for nodes become loop.for (the outermost
- * parallel one loop.parallel), if nodes loop.if, AST expressions arith ops on index, and user
- * nodes the statement itself: a kernel.generic's body inlined at the AST's iteration (block
- * arguments loaded at the operand maps, kernel.index the iteration, kernel.load/store as
- * loop.load/store, kernel.yield as stores at the output maps), an opaque op moved in place.
- * Innermost parallel loops with a stride-one access get `vectorize = W`, small constant loops
- * `unroll = F`. */
+ * parallel one loop.parallel, unless a loop nested in it spreads more evenly over the target's
+ * threads), if nodes loop.if, AST expressions arith ops on index, and user nodes the statement
+ * itself: a kernel.generic's body inlined at the AST's iteration (block arguments loaded at the
+ * operand maps, kernel.index the iteration, kernel.load/store as loop.load/store, kernel.yield
+ * as stores at the output maps), an opaque op moved in place, or a micro-kernel's register
+ * tile (mk_emit.c). Innermost parallel loops with a stride-one access get `vectorize = W`,
+ * small constant loops `unroll = F`. */
 #include "arith/arith.h"
 #include "sched.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct emitter {
-    sched_scop *scop;
-    const sched_options *o;
-    dl_context *ctx;
-    const dl_type *index, *i1;
-    dl_builder b;        /* where code goes */
-    dl_op *const_anchor; /* index constants go before it */
-    struct konst {
-        int64_t v;
-        dl_value *val;
-        bool created; /* by the scheduler (erased again if unused) */
-    } * consts;
-    int num_consts, cap_consts;
-    struct iter {
-        isl_id *id; /* borrowed from the AST */
-        dl_value *val;
-    } iters[4 * SCHED_MAX_DIMS];
-    int num_iters;
-    bool in_parallel;
-    bool *placed; /* opaque statements already moved into the code */
-} emitter;
+typedef sched_emitter emitter;
 
 /* ---- Index arithmetic --------------------------------------------------------------------- */
 
@@ -41,11 +22,11 @@ static void remember(emitter *e, int64_t v, dl_value *val, bool created) {
         e->consts = realloc(e->consts, sizeof *e->consts * (size_t)e->cap_consts);
         DL_ASSERT(e->consts);
     }
-    e->consts[e->num_consts++] = (struct konst){v, val, created};
+    e->consts[e->num_consts++] = (struct sched_konst){v, val, created};
 }
 
 /* The index constant v, defined once before the generated code. */
-static dl_value *cst(emitter *e, int64_t v) {
+dl_value *sched_cst(emitter *e, int64_t v) {
     for (int i = 0; i < e->num_consts; i++)
         if (e->consts[i].v == v) return e->consts[i].val;
     dl_builder cb = dl_builder_before(e->const_anchor);
@@ -68,18 +49,18 @@ static int64_t floordiv(int64_t a, int64_t b) {
 }
 
 /* A binary index op, folded when both operands are constants. */
-static dl_value *bin(emitter *e, dl_op_kind kind, dl_value *a, dl_value *b) {
+dl_value *sched_bin(emitter *e, dl_op_kind kind, dl_value *a, dl_value *b) {
     const dl_attr *ca = const_of(a), *cb = const_of(b);
     if (ca && cb) {
         int64_t x = ca->u.i, y = cb->u.i;
         switch (kind) {
-        case DL_OP_arith_add: return cst(e, x + y);
-        case DL_OP_arith_sub: return cst(e, x - y);
-        case DL_OP_arith_mul: return cst(e, x * y);
-        case DL_OP_arith_min: return cst(e, x < y ? x : y);
-        case DL_OP_arith_max: return cst(e, x > y ? x : y);
+        case DL_OP_arith_add: return sched_cst(e, x + y);
+        case DL_OP_arith_sub: return sched_cst(e, x - y);
+        case DL_OP_arith_mul: return sched_cst(e, x * y);
+        case DL_OP_arith_min: return sched_cst(e, x < y ? x : y);
+        case DL_OP_arith_max: return sched_cst(e, x > y ? x : y);
         case DL_OP_arith_floordiv:
-            if (y) return cst(e, floordiv(x, y));
+            if (y) return sched_cst(e, floordiv(x, y));
             break;
         default: break;
         }
@@ -92,7 +73,8 @@ static dl_value *bin(emitter *e, dl_op_kind kind, dl_value *a, dl_value *b) {
     const dl_attr *inner =
         a->def && a->def->kind == DL_OP_arith_add ? const_of(dl_operand(a->def, 1)) : NULL;
     if (kind == DL_OP_arith_add && cb && inner)
-        return bin(e, DL_OP_arith_add, dl_operand(a->def, 0), cst(e, inner->u.i + cb->u.i));
+        return sched_bin(e, DL_OP_arith_add, dl_operand(a->def, 0),
+                         sched_cst(e, inner->u.i + cb->u.i));
     /* Reuse an identical op among the last few of the insertion block. */
     dl_op *prev = e->b.before ? e->b.before->prev : e->b.block->last;
     for (int i = 0; prev && i < 16; i++, prev = prev->prev)
@@ -111,22 +93,23 @@ static dl_value *cmp(emitter *e, const char *pred, dl_value *a, dl_value *b) {
 }
 
 /* An affine expression of the statement's domain coordinates. */
-static dl_value *affine(emitter *e, const dl_affine_expr *x, dl_value *const *coords) {
+dl_value *sched_affine(emitter *e, const dl_affine_expr *x, dl_value *const *coords) {
     switch (x->kind) {
     case DL_AFF_DIM: return coords[x->value];
-    case DL_AFF_CONST: return cst(e, x->value);
+    case DL_AFF_CONST: return sched_cst(e, x->value);
     default: break;
     }
-    dl_value *a = affine(e, x->lhs, coords), *b = affine(e, x->rhs, coords);
+    dl_value *a = sched_affine(e, x->lhs, coords), *b = sched_affine(e, x->rhs, coords);
     if (!a || !b) return NULL;
     switch (x->kind) {
-    case DL_AFF_ADD: return bin(e, DL_OP_arith_add, a, b);
-    case DL_AFF_MUL: return bin(e, DL_OP_arith_mul, a, b);
-    case DL_AFF_FLOORDIV: return bin(e, DL_OP_arith_floordiv, a, b);
-    case DL_AFF_CEILDIV: return bin(e, DL_OP_arith_ceildiv, a, b);
+    case DL_AFF_ADD: return sched_bin(e, DL_OP_arith_add, a, b);
+    case DL_AFF_MUL: return sched_bin(e, DL_OP_arith_mul, a, b);
+    case DL_AFF_FLOORDIV: return sched_bin(e, DL_OP_arith_floordiv, a, b);
+    case DL_AFF_CEILDIV: return sched_bin(e, DL_OP_arith_ceildiv, a, b);
     case DL_AFF_MOD: /* a - floor(a / b) * b: the non-negative remainder */
-        return bin(e, DL_OP_arith_sub, a,
-                   bin(e, DL_OP_arith_mul, bin(e, DL_OP_arith_floordiv, a, b), b));
+        return sched_bin(
+            e, DL_OP_arith_sub, a,
+            sched_bin(e, DL_OP_arith_mul, sched_bin(e, DL_OP_arith_floordiv, a, b), b));
     default: return NULL;
     }
 }
@@ -157,7 +140,7 @@ static dl_value *expr_plus(emitter *e, __isl_keep isl_ast_expr *x, int64_t k) {
                                       : isl_ast_expr_op_error;
     if (t != isl_ast_expr_op_min && t != isl_ast_expr_op_max) {
         dl_value *v = expr(e, x);
-        return v ? bin(e, DL_OP_arith_add, v, cst(e, k)) : NULL;
+        return v ? sched_bin(e, DL_OP_arith_add, v, sched_cst(e, k)) : NULL;
     }
     isl_size n = isl_ast_expr_op_get_n_arg(x);
     dl_value *acc = NULL;
@@ -167,7 +150,8 @@ static dl_value *expr_plus(emitter *e, __isl_keep isl_ast_expr *x, int64_t k) {
         isl_ast_expr_free(a);
         if (!v) return NULL;
         acc =
-            acc ? bin(e, t == isl_ast_expr_op_min ? DL_OP_arith_min : DL_OP_arith_max, acc, v) : v;
+            acc ? sched_bin(e, t == isl_ast_expr_op_min ? DL_OP_arith_min : DL_OP_arith_max, acc, v)
+                : v;
     }
     return acc;
 }
@@ -186,25 +170,25 @@ static dl_value *op_expr(emitter *e, __isl_keep isl_ast_expr *x) {
         dl_value *acc = arg(e, x, 0);
         for (int i = 1; i < n && acc; i++) {
             dl_value *next = arg(e, x, i);
-            acc = next ? bin(e, t == isl_ast_expr_op_min ? DL_OP_arith_min : DL_OP_arith_max, acc,
-                             next)
+            acc = next ? sched_bin(e, t == isl_ast_expr_op_min ? DL_OP_arith_min : DL_OP_arith_max,
+                                   acc, next)
                        : NULL;
         }
         return acc;
     }
     case isl_ast_expr_op_and:
-    case isl_ast_expr_op_and_then: return bin(e, DL_OP_arith_and, v[0], v[1]);
+    case isl_ast_expr_op_and_then: return sched_bin(e, DL_OP_arith_and, v[0], v[1]);
     case isl_ast_expr_op_or:
-    case isl_ast_expr_op_or_else: return bin(e, DL_OP_arith_or, v[0], v[1]);
-    case isl_ast_expr_op_minus: return bin(e, DL_OP_arith_sub, cst(e, 0), v[0]);
-    case isl_ast_expr_op_add: return bin(e, DL_OP_arith_add, v[0], v[1]);
-    case isl_ast_expr_op_sub: return bin(e, DL_OP_arith_sub, v[0], v[1]);
-    case isl_ast_expr_op_mul: return bin(e, DL_OP_arith_mul, v[0], v[1]);
+    case isl_ast_expr_op_or_else: return sched_bin(e, DL_OP_arith_or, v[0], v[1]);
+    case isl_ast_expr_op_minus: return sched_bin(e, DL_OP_arith_sub, sched_cst(e, 0), v[0]);
+    case isl_ast_expr_op_add: return sched_bin(e, DL_OP_arith_add, v[0], v[1]);
+    case isl_ast_expr_op_sub: return sched_bin(e, DL_OP_arith_sub, v[0], v[1]);
+    case isl_ast_expr_op_mul: return sched_bin(e, DL_OP_arith_mul, v[0], v[1]);
     case isl_ast_expr_op_div:    /* exact */
     case isl_ast_expr_op_pdiv_q: /* dividend >= 0 */
-    case isl_ast_expr_op_fdiv_q: return bin(e, DL_OP_arith_floordiv, v[0], v[1]);
+    case isl_ast_expr_op_fdiv_q: return sched_bin(e, DL_OP_arith_floordiv, v[0], v[1]);
     case isl_ast_expr_op_pdiv_r:
-    case isl_ast_expr_op_zdiv_r: return bin(e, DL_OP_arith_rem, v[0], v[1]);
+    case isl_ast_expr_op_zdiv_r: return sched_bin(e, DL_OP_arith_rem, v[0], v[1]);
     case isl_ast_expr_op_cond:
     case isl_ast_expr_op_select: {
         dl_value *ops[3] = {v[0], v[1], v[2]};
@@ -224,7 +208,7 @@ static dl_value *expr(emitter *e, __isl_keep isl_ast_expr *x) {
     switch (isl_ast_expr_get_type(x)) {
     case isl_ast_expr_int: {
         isl_val *v = isl_ast_expr_get_val(x);
-        dl_value *r = isl_val_is_int(v) ? cst(e, isl_val_get_num_si(v)) : NULL;
+        dl_value *r = isl_val_is_int(v) ? sched_cst(e, isl_val_get_num_si(v)) : NULL;
         isl_val_free(v);
         return r;
     }
@@ -297,7 +281,7 @@ static void translate(emitter *e, dl_builder *b, dl_op *op, dl_value_map *map,
 static bool map_indices(emitter *e, const dl_affine_map *m, dl_value *const *coords,
                         dl_value **idx) {
     for (unsigned r = 0; r < m->num_results; r++)
-        if (!(idx[r] = affine(e, m->results[r], coords))) return false;
+        if (!(idx[r] = sched_affine(e, m->results[r], coords))) return false;
     return true;
 }
 
@@ -344,11 +328,23 @@ static dl_status user_node(emitter *e, __isl_keep isl_ast_node *node) {
     isl_ast_expr *call = isl_ast_node_user_get_expr(node);
     isl_ast_expr *name = isl_ast_expr_op_get_arg(call, 0);
     isl_id *id = isl_ast_expr_get_id(name);
-    int s = sched_stmt_index(e->scop, isl_id_get_name(id));
+    const char *callee = isl_id_get_name(id);
+    int s = sched_stmt_index(e->scop, callee);
+    int mk = callee && strncmp(callee, "MK", 2) == 0 ? atoi(callee + 2) : -1;
     isl_id_free(id);
     isl_ast_expr_free(name);
     isl_size n = isl_ast_expr_op_get_n_arg(call);
     dl_value *coords[SCHED_MAX_DIMS];
+    if (mk >= 0 && mk < e->scop->num_groups && e->scop->groups[mk].mk &&
+        n - 1 == e->scop->groups[mk].rank) { /* a micro-kernel's register tile */
+        dl_status st = DL_OK;
+        for (int i = 1; !st && i < n; i++)
+            if (!(coords[i - 1] = arg(e, call, i))) st = unsupported(e, "micro-kernel argument");
+        isl_ast_expr_free(call);
+        const sched_group *g = &e->scop->groups[mk];
+        for (int i = 0; !st && i < g->num_members; i++) e->placed[g->members[i]] = true;
+        return st ? st : sched_mk_emit(e, mk, coords);
+    }
     dl_status st =
         s < 0 || n - 1 != e->scop->stmts[s].rank ? unsupported(e, "statement call") : DL_OK;
     for (int i = 1; !st && i < n; i++)
@@ -356,7 +352,10 @@ static dl_status user_node(emitter *e, __isl_keep isl_ast_node *node) {
     isl_ast_expr_free(call);
     if (st) return st;
     sched_stmt *stmt = &e->scop->stmts[s];
-    if (stmt->generic) return inline_generic(e, stmt, coords);
+    if (stmt->generic) {
+        e->placed[s] = true;
+        return inline_generic(e, stmt, coords);
+    }
     if (e->placed[s])
         return dl_op_error(stmt->op, "schedule: statement placed twice by the ISL AST");
     e->placed[s] = true;
@@ -471,6 +470,68 @@ static dl_status node_in_block(emitter *e, __isl_keep isl_ast_node *n, dl_block 
     return st;
 }
 
+/* Trip count of an AST for node with constant bounds and step, or -1. */
+static int64_t ast_trips(__isl_keep isl_ast_node *n) {
+    isl_ast_expr *init = isl_ast_node_for_get_init(n), *cond = isl_ast_node_for_get_cond(n);
+    isl_ast_expr *inc = isl_ast_node_for_get_inc(n);
+    isl_ast_expr *bound =
+        isl_ast_expr_get_type(cond) == isl_ast_expr_op && isl_ast_expr_op_get_n_arg(cond) == 2
+            ? isl_ast_expr_op_get_arg(cond, 1)
+            : NULL;
+    int64_t trips = -1;
+    if (bound && isl_ast_expr_get_type(init) == isl_ast_expr_int &&
+        isl_ast_expr_get_type(bound) == isl_ast_expr_int &&
+        isl_ast_expr_get_type(inc) == isl_ast_expr_int) {
+        isl_val *lo = isl_ast_expr_get_val(init), *hi = isl_ast_expr_get_val(bound),
+                *st = isl_ast_expr_get_val(inc);
+        int64_t l = isl_val_get_num_si(lo), h = isl_val_get_num_si(hi), s = isl_val_get_num_si(st);
+        if (isl_ast_expr_op_get_type(cond) == isl_ast_expr_op_le) h++;
+        if (s > 0) trips = h > l ? (h - l + s - 1) / s : 0;
+        isl_val_free(lo);
+        isl_val_free(hi);
+        isl_val_free(st);
+    }
+    isl_ast_expr_free(bound);
+    isl_ast_expr_free(init);
+    isl_ast_expr_free(cond);
+    isl_ast_expr_free(inc);
+    return trips;
+}
+
+/* How evenly `trips` iterations spread over the target's threads (1: perfectly), a few
+ * iterations per thread counting as less even (the last tile of a loop is often partial). */
+static double balance(const emitter *e, int64_t trips) {
+    int64_t t = e->o->target.threads;
+    if (trips < 0 || t <= 1) return 1;
+    double b = (double)trips / (double)(((trips + t - 1) / t) * t);
+    return trips < 4 * t ? 0.9 * b : b;
+}
+
+static const sched_loop_info *loop_info(__isl_keep isl_ast_node *n) {
+    isl_id *ann = isl_ast_node_get_annotation(n);
+    const sched_loop_info *info = ann ? isl_id_get_user(ann) : NULL;
+    isl_id_free(ann);
+    return info;
+}
+
+/* True if a loop nested perfectly inside body (a chain of single for loops) may run in
+ * parallel and spreads over the threads more evenly than `b`. */
+static bool better_inside(const emitter *e, __isl_keep isl_ast_node *body, double b) {
+    isl_ast_node *n = isl_ast_node_copy(body);
+    bool better = false;
+    while (!better && n && isl_ast_node_get_type(n) == isl_ast_node_for) {
+        const sched_loop_info *info = loop_info(n);
+        better = info && info->parallel && info->instances >= e->o->parallel_min &&
+                 isl_ast_node_for_is_degenerate(n) != isl_bool_true &&
+                 balance(e, ast_trips(n)) > b + 0.01;
+        isl_ast_node *next = isl_ast_node_for_get_body(n);
+        isl_ast_node_free(n);
+        n = next;
+    }
+    isl_ast_node_free(n);
+    return better;
+}
+
 static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
     isl_ast_expr *it = isl_ast_node_for_get_iterator(n);
     isl_id *id = isl_ast_expr_get_id(it);
@@ -483,7 +544,7 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
     if (!lb || e->num_iters == (int)(sizeof e->iters / sizeof *e->iters)) {
         st = unsupported(e, "loop bound");
     } else if (isl_ast_node_for_is_degenerate(n) == isl_bool_true) {
-        e->iters[e->num_iters++] = (struct iter){id, lb};
+        e->iters[e->num_iters++] = (struct sched_iter){id, lb};
         st = node(e, body);
         e->num_iters--;
     } else {
@@ -510,14 +571,46 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
             isl_id_free(ann);
             bool par = e->o->parallel_min > 0 && info && info->parallel && !e->in_parallel &&
                        info->instances >= e->o->parallel_min;
-            dl_op *loop;
+            /* An inner loop that keeps every thread busy beats a few uneven iterations (but
+             * each iteration of this one then forks and joins the threads). */
+            int64_t trips = par ? ast_trips(n) : -1;
+            double b = balance(e, trips);
+            if (par && trips >= 0 && trips <= 2 * e->o->target.threads && b < 0.95 &&
+                better_inside(e, body, b))
+                par = false;
+            /* Many cheap iterations run in chunks: each parallel iteration costs the thread
+             * pool a lock and an unlock (64+ iterations of less than 4096 instances each). */
+            int64_t chunk = 1;
+            if (par && trips >= 64 && info->instances / trips < 4096) {
+                chunk = (4096 + info->instances / trips) / (info->instances / trips + 1);
+                if (chunk > trips / 16) chunk = trips / 16;
+            }
+            dl_op *loop, *outer = NULL;
             dl_value *iv;
-            if (par) {
+            if (par && chunk > 1) {
+                /* loop.parallel over chunks, each a loop.for over its iterations. */
+                dl_value *bounds[2] = {sched_cst(e, 0), sched_cst(e, (trips + chunk - 1) / chunk)};
+                outer = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
+                dl_block *pb = dl_op_body(outer, 0);
+                dl_value *t = dl_block_add_arg(e->ctx, pb, e->index);
+                dl_builder saved = e->b;
+                e->b = dl_builder_at_end(e->ctx, pb);
+                dl_value *span = sched_cst(e, chunk * sc->u.i);
+                dl_value *lo =
+                    sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, t, span));
+                dl_value *hi =
+                    sched_bin(e, DL_OP_arith_min, ub, sched_bin(e, DL_OP_arith_add, lo, span));
+                dl_value *inner[3] = {lo, hi, step};
+                loop = dl_build(&e->b, DL_OP_loop_for, 3, inner, 0, NULL, 1);
+                dl_build(&e->b, DL_OP_loop_yield, 0, NULL, 0, NULL, 0);
+                e->b = saved;
+            } else if (par) {
                 /* loop.parallel has unit steps: iterate over the trip count. */
-                dl_value *trips = sc->u.i == 1 ? NULL
-                                               : bin(e, DL_OP_arith_ceildiv,
-                                                     bin(e, DL_OP_arith_sub, ub, lb), step);
-                dl_value *bounds[2] = {trips ? cst(e, 0) : lb, trips ? trips : ub};
+                dl_value *trips_v = sc->u.i == 1
+                                        ? NULL
+                                        : sched_bin(e, DL_OP_arith_ceildiv,
+                                                    sched_bin(e, DL_OP_arith_sub, ub, lb), step);
+                dl_value *bounds[2] = {trips_v ? sched_cst(e, 0) : lb, trips_v ? trips_v : ub};
                 loop = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
             } else {
                 dl_value *bounds[3] = {lb, ub, step};
@@ -528,12 +621,15 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
             const char *isl_name = isl_id_get_name(id); /* "c3" -> "i3" */
             iv->name =
                 dl_intern(e->ctx, dl_sprintf(e->ctx, "i%s", isl_name + (isl_name[0] == 'c')));
+            if (outer)
+                dl_op_body(outer, 0)->args[0]->name =
+                    dl_intern(e->ctx, dl_sprintf(e->ctx, "%s_chunk", iv->name));
             dl_builder saved = e->b;
             e->b = dl_builder_at_end(e->ctx, blk);
-            if (par && sc->u.i != 1) /* iv = lb + t * step */
-                iv = bin(e, DL_OP_arith_add, lb, bin(e, DL_OP_arith_mul, iv, step));
+            if (par && !outer && sc->u.i != 1) /* iv = lb + t * step */
+                iv = sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, iv, step));
             e->b = saved;
-            e->iters[e->num_iters++] = (struct iter){id, iv};
+            e->iters[e->num_iters++] = (struct sched_iter){id, iv};
             bool was_parallel = e->in_parallel;
             e->in_parallel |= par;
             st = node_in_block(e, body, blk);
@@ -618,7 +714,7 @@ dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const
         if (a && a->type->kind == DL_TY_INDEX)
             remember(&e, a->u.i, dl_result(scop->defs[i], 0), false);
     }
-    e.const_anchor = cst(&e, 0)->def; /* later constants go before it: first may move */
+    e.const_anchor = sched_cst(&e, 0)->def; /* later constants go before it: first may move */
     e.index = dl_type_scalar(e.ctx, DL_TY_INDEX);
     e.i1 = dl_type_scalar(e.ctx, DL_TY_I1);
     e.b = dl_builder_before(ret);
@@ -628,16 +724,27 @@ dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const
     dl_op *before_code = ret->prev;
     dl_status st = ast ? node(&e, ast) : DL_OK;
     if (!st) erase_dead(ret->block, ret->prev, before_code);
-    for (int i = 0; !st && i < scop->num_stmts; i++)
-        if (!scop->stmts[i].generic && !e.placed[i])
+    for (int i = 0; !st && i < scop->num_stmts; i++) /* every statement that runs is there */
+        if (!e.placed[i] && scop->stmts[i].instances > 0)
             st = dl_op_error(scop->stmts[i].op, "schedule: statement lost by the ISL AST");
     if (!st)
         for (int i = 0; i < scop->num_stmts; i++)
             if (scop->stmts[i].generic) dl_op_erase(scop->stmts[i].op);
+    for (int i = 0; !st && i < scop->num_defs; i++) /* buffers micro-kernels kept in registers */
+        if (scop->defs[i]->kind == DL_OP_kernel_alloc && dl_op_results_unused(scop->defs[i]))
+            dl_op_erase(scop->defs[i]);
+    for (int i = 0; i < scop->num_packed; i++) { /* constants replaced by packed copies */
+        dl_value *from = scop->packed[i].from;
+        if (!from || dl_value_has_uses(from)) continue;
+        for (int j = i; j < scop->num_packed; j++)
+            if (scop->packed[j].from == from) scop->packed[j].from = NULL;
+        dl_op_erase(from->def);
+    }
     for (int i = 0; i < e.num_consts; i++)
         if (e.consts[i].created && !dl_value_has_uses(e.consts[i].val))
             dl_op_erase(e.consts[i].val->def);
     free(e.consts);
     free(e.placed);
+    free(e.views);
     return st;
 }

@@ -6,8 +6,11 @@
  * members without inner dimensions share one point band; a member with inner (reduction)
  * dimensions gets its point band above or below them, whichever puts the more stride-one
  * loop innermost. Groups that need no cache tiles but have such a member run by rows: the top
- * band keeps all shared dimensions but the last. Every variant is checked against the
- * dependences; the untiled one is the fallback. */
+ * band keeps all shared dimensions but the last. A micro-kernel group (microkernel.c) is tiled
+ * by register tiles, the vectorised dim's tile loop first, with a mark "MK<g>" between the tile
+ * band and the segments (every reduction outside its point loops: the order the micro-kernel
+ * computes in). Every variant is checked against the dependences; the untiled one is the
+ * fallback. */
 #include "sched.h"
 
 #include <stdlib.h>
@@ -39,8 +42,13 @@ static __isl_give isl_schedule *member_schedule(const sched_scop *scop, int s) {
     return sched;
 }
 
-static __isl_give isl_schedule *sequence(__isl_take isl_schedule *a, __isl_take isl_schedule *b) {
-    return a ? isl_schedule_sequence(a, b) : b;
+/* Appends b to the sequence a; `first` says a does not exist yet (so that a NULL from a failed
+ * ISL call propagates instead of starting a new sequence). */
+static __isl_give isl_schedule *sequence(__isl_take isl_schedule *a, __isl_take isl_schedule *b,
+                                         bool *first) {
+    bool start = *first;
+    *first = false;
+    return start ? b : isl_schedule_sequence(a, b);
 }
 
 /* Marks the band at the top of sched permutable (when legal) and its coincident members. */
@@ -68,8 +76,9 @@ static __isl_give isl_schedule *annotate_top_band(const sched_scop *scop,
 
 __isl_give isl_schedule *sched_group_schedule(const sched_scop *scop, const sched_group *g) {
     isl_schedule *sched = NULL;
+    bool first = true;
     for (int i = 0; i < g->num_members; i++)
-        sched = sequence(sched, member_schedule(scop, g->members[i]));
+        sched = sequence(sched, member_schedule(scop, g->members[i]), &first);
     if (g->rank)
         sched = isl_schedule_insert_partial_schedule(sched,
                                                      shared_band(scop, g->members, g->num_members));
@@ -98,17 +107,37 @@ static int stride_score(const sched_stmt *s, int d) {
     return score;
 }
 
-/* True if member s should run its inner dimensions outside its point loops. */
+/* True if member s should run its inner dimensions outside its point loops: when the point
+ * loop walks more stride-one accesses, or when s is a reduction over its inner dims (a row sum
+ * or maximum): the point loop then updates independent accumulators, where an innermost
+ * reduction loop would chain every step on the latency of the previous one. */
 static bool inner_outside(const sched_stmt *s, int rank) {
     int point = sched_shared_dim(s, rank - 1);
     if (point < 0) return false;
+    bool reduces = true;
+    for (int k = 0; k < s->num_inner; k++) reduces &= s->reduction[s->inner[k]];
+    if (reduces && s->extents[point] >= 4) return true;
     return stride_score(s, point) >= stride_score(s, s->inner[s->num_inner - 1]);
 }
 
+/* mupa with its members in the order perm (member k of the result is member perm[k]). */
+static __isl_give isl_multi_union_pw_aff *permuted(__isl_take isl_multi_union_pw_aff *mupa,
+                                                   const int *perm, int n) {
+    isl_multi_union_pw_aff *r = isl_multi_union_pw_aff_copy(mupa);
+    for (int k = 0; k < n; k++)
+        r = isl_multi_union_pw_aff_set_union_pw_aff(
+            r, k, isl_multi_union_pw_aff_get_union_pw_aff(mupa, perm[k]));
+    isl_multi_union_pw_aff_free(mupa);
+    return r;
+}
+
 /* The group's schedule with each segment carrying its own copy of the shared band (the point
- * loops once the top band is tiled). */
-static __isl_give isl_schedule *segmented_schedule(const sched_scop *scop, const sched_group *g) {
+ * loops once the top band is tiled); with `reduce_outside`, every member's inner dimensions run
+ * outside its point loops; with `perm`, the top band's members are in that order. */
+static __isl_give isl_schedule *segmented_schedule(const sched_scop *scop, const sched_group *g,
+                                                   bool reduce_outside, const int *perm) {
     isl_schedule *seq = NULL;
+    bool first = true;
     for (int i = 0; i < g->num_members;) {
         const sched_stmt *s = &scop->stmts[g->members[i]];
         if (s->num_inner) {
@@ -117,34 +146,40 @@ static __isl_give isl_schedule *segmented_schedule(const sched_scop *scop, const
             isl_multi_union_pw_aff *inner =
                 sched_stmt_band(scop, g->members[i], s->inner, s->num_inner);
             isl_multi_union_pw_aff *points = shared_band(scop, &g->members[i], 1);
-            if (inner_outside(s, g->rank)) {
+            if (reduce_outside || inner_outside(s, g->rank)) {
                 sub = isl_schedule_insert_partial_schedule(sub, points);
                 sub = isl_schedule_insert_partial_schedule(sub, inner);
             } else {
                 sub = isl_schedule_insert_partial_schedule(sub, inner);
                 sub = isl_schedule_insert_partial_schedule(sub, points);
             }
-            seq = sequence(seq, sub);
+            seq = sequence(seq, sub, &first);
             i++;
             continue;
         }
         int j = i;
         isl_schedule *run = NULL;
+        bool run_first = true;
         while (j < g->num_members && !scop->stmts[g->members[j]].num_inner)
-            run = sequence(run, member_schedule(scop, g->members[j++]));
+            run = sequence(run, member_schedule(scop, g->members[j++]), &run_first);
         run = isl_schedule_insert_partial_schedule(run, shared_band(scop, &g->members[i], j - i));
-        seq = sequence(seq, run);
+        seq = sequence(seq, run, &first);
         i = j;
     }
-    return isl_schedule_insert_partial_schedule(seq, shared_band(scop, g->members, g->num_members));
+    isl_multi_union_pw_aff *top = shared_band(scop, g->members, g->num_members);
+    if (perm) top = permuted(top, perm, g->rank);
+    return isl_schedule_insert_partial_schedule(seq, top);
 }
 
 /* Tiles the top band of the segmented schedule and drops the point band band_tile creates
  * (each segment has its own). With sizes NULL, tiles by rows instead: the top band keeps all
- * but its last member, which the segments' point bands carry alone. */
+ * but its last member, which the segments' point bands carry alone. With a mark (a micro-
+ * kernel), the tile band's members are in the order perm (sizes in that order too), the tile
+ * band is the mark's parent and the segments its child. */
 static __isl_give isl_schedule *tiled_schedule(const sched_scop *scop, const sched_group *g,
-                                               const int64_t *sizes) {
-    isl_schedule *sched = annotate_top_band(scop, segmented_schedule(scop, g));
+                                               const int64_t *sizes, __isl_take isl_id *mark,
+                                               const int *perm) {
+    isl_schedule *sched = annotate_top_band(scop, segmented_schedule(scop, g, mark != NULL, perm));
     isl_schedule_node *node = isl_schedule_get_root(sched);
     isl_schedule_free(sched);
     node = isl_schedule_node_child(node, 0);
@@ -158,6 +193,7 @@ static __isl_give isl_schedule *tiled_schedule(const sched_scop *scop, const sch
     }
     node = isl_schedule_node_child(node, 0);
     node = isl_schedule_node_delete(node);
+    if (mark) node = isl_schedule_node_insert_mark(node, mark);
     sched = isl_schedule_node_get_schedule(node);
     isl_schedule_node_free(node);
     return sched;
@@ -172,8 +208,42 @@ static bool wants_reorder(const sched_scop *scop, const sched_group *g) {
     return false;
 }
 
-static __isl_give isl_schedule *group_tree(sched_scop *scop, const sched_group *g,
-                                           const sched_options *o) {
+/* Register tiles of a micro-kernel group: the tile band, a mark "MK<g>" that AST generation
+ * turns into one call per tile, each member's point loops (the leader's below its reduction
+ * loops: the order the micro-kernel computes in). The vectorised dim's tiles come first, so
+ * that the operand read by vectors (weights, the right matrix) stays in cache while the tiles
+ * of rows go by. NULL when the dependences forbid it. */
+static __isl_give isl_schedule *microkernel_tree(sched_scop *scop, int gi, const sched_options *o) {
+    sched_group *g = &scop->groups[gi];
+    const sched_microkernel *mk = g->mk;
+    char name[24];
+    snprintf(name, sizeof name, "MK%d", gi);
+    int perm[SCHED_MAX_DIMS], n = 0;
+    int64_t sizes[SCHED_MAX_DIMS];
+    perm[n++] = mk->jv;
+    for (int j = 0; j < g->rank; j++)
+        if (j != mk->jv) perm[n++] = j;
+    for (int k = 0; k < g->rank; k++) sizes[k] = mk->tile[perm[k]];
+    isl_schedule *sched = tiled_schedule(scop, g, sizes, isl_id_alloc(scop->ctx, name, NULL), perm);
+    if (o->print && sched) {
+        const sched_mk_choice *c = &mk->choice;
+        fprintf(stderr,
+                "// micro-kernel %s: %s, %d row(s) along d%d by %d vector(s) of %d along d%d\n",
+                name, scop->stmts[mk->leader].name, c->rows, c->udim, c->vecs, c->lanes, c->vdim);
+    }
+    if (sched && sched_respects_deps(scop->deps, sched, NULL) == isl_bool_true) return sched;
+    isl_schedule_free(sched);
+    sched_mk_free(g->mk);
+    g->mk = NULL;
+    return NULL;
+}
+
+static __isl_give isl_schedule *group_tree(sched_scop *scop, int gi, const sched_options *o) {
+    const sched_group *g = &scop->groups[gi];
+    if (g->rank && sched_mk_plan(scop, gi, o)) {
+        isl_schedule *mk = microkernel_tree(scop, gi, o);
+        if (mk) return mk;
+    }
     isl_schedule *untiled = annotate_top_band(scop, sched_group_schedule(scop, g));
     int64_t sizes[SCHED_MAX_DIMS];
     if (!g->rank || !o->tile) return untiled;
@@ -182,7 +252,7 @@ static __isl_give isl_schedule *group_tree(sched_scop *scop, const sched_group *
      * reduction run outside its stride-one point loop, consumers fused per row. */
     if (!cache_tiles && (g->rank < 2 || o->num_tile_sizes || !wants_reorder(scop, g)))
         return untiled;
-    isl_schedule *tiled = tiled_schedule(scop, g, cache_tiles ? sizes : NULL);
+    isl_schedule *tiled = tiled_schedule(scop, g, cache_tiles ? sizes : NULL, NULL, NULL);
     if (sched_respects_deps(scop->deps, tiled, NULL) != isl_bool_true) {
         isl_schedule_free(tiled);
         return untiled;
@@ -193,8 +263,9 @@ static __isl_give isl_schedule *group_tree(sched_scop *scop, const sched_group *
 
 __isl_give isl_schedule *sched_optimized(sched_scop *scop, const sched_options *o) {
     isl_schedule *sched = NULL;
+    bool first = true;
     for (int g = 0; g < scop->num_groups; g++)
         if (scop->groups[g].num_members) /* floating groups that moved are empty */
-            sched = sequence(sched, group_tree(scop, &scop->groups[g], o));
+            sched = sequence(sched, group_tree(scop, g, o), &first);
     return sched;
 }

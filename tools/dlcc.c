@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 /* Default pipelines by optimisation level: graph level, then down to loops. */
 static const char *const graph_pipeline[4] = {
@@ -31,6 +33,16 @@ static const char *const kernel_pipeline[4] = {
     "schedule{opt=3},plan-memory",
 };
 
+/* -time-passes: the wall-clock time of every step of one compilation (import, each pass, each
+ * code generation phase), printed as one report at the end. */
+typedef struct step_times {
+    unsigned count;
+    struct {
+        const char *name;
+        double seconds;
+    } steps[256];
+} step_times;
+
 /* The level of a module: graph ops, kernel.generic ops, or neither (loop level). */
 typedef enum ir_level { LEVEL_GRAPH, LEVEL_KERNEL, LEVEL_LOOP } ir_level;
 
@@ -38,15 +50,20 @@ typedef struct options {
     const char *input, *output, *target, *emit, *passes;
     int opt_level;
     dl_pm_config pm;
+    step_times *times; /* -time-passes, else NULL */
     dl_shape_override shapes[64];
     unsigned num_shapes;
+    const char *binds[64]; /* -bind NAME=FILE.pb */
+    unsigned num_binds;
+    bool no_fold;
 } options;
 
 static void usage(FILE *out) {
     fputs(
         "usage: dlcc MODEL.onnx|FILE.dl [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
-        "            [-shape NAME=1x3x224x224] [-passes=PIPELINE] [-print-ir-after-all]\n"
-        "            [-print-ir-after=PASS] [-time-passes] [-j N]\n\n"
+        "            [-shape NAME=1x3x224x224] [-bind NAME=FILE.pb] [-no-fold]\n"
+        "            [-passes=PIPELINE] [-print-ir-after-all] [-print-ir-after=PASS]\n"
+        "            [-time-passes] [-j N]\n\n"
         "  FILE.dl      IR text at the graph, kernel or loop level: compiled from that level\n"
         "  -o OUT       output path (default: the model's name beside it)\n"
         "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
@@ -56,6 +73,9 @@ static void usage(FILE *out) {
         "               graph (graph dialect), kernel (kernel dialect), loop (loop dialect), "
         "header\n"
         "  -shape N=D   fix input N's symbolic dims, e.g. -shape input=1x3x224x224\n"
+        "  -bind N=F    specialise the model for one value of input N (a TensorProto file):\n"
+        "               N becomes a constant, the library has one input fewer; repeatable\n"
+        "  -no-fold     keep constant subgraphs as imported (no folding during import)\n"
         "  -passes=P    run pipeline P after import instead of the default pipeline\n"
         "  -print-ir-after-all, -print-ir-after=PASS, -time-passes: pass instrumentation (stderr)\n"
         "Exit status: 0 success, 1 unsupported or invalid input, 2 usage error.\n",
@@ -118,6 +138,15 @@ static int parse_options(int argc, char **argv, options *o) {
                 return 2;
             }
             o->num_shapes++;
+        } else if ((v = dl_cli_value(&c, "bind", &missing))) {
+            const char *eq = strchr(v, '=');
+            if (o->num_binds == 64 || !eq || eq == v || !eq[1]) {
+                fprintf(stderr, "dlcc: bad -bind '%s' (expected NAME=FILE.pb)\n", v);
+                return 2;
+            }
+            o->binds[o->num_binds++] = v;
+        } else if (dl_cli_flag(&c, "no-fold")) {
+            o->no_fold = true;
         } else if ((v = dl_cli_value(&c, "j", &missing))) {
             /* accepted for compatibility; compilation is single-threaded */
         } else if (strlen(argv[c.i]) == 3 && strncmp(argv[c.i], "-O", 2) == 0 &&
@@ -126,7 +155,7 @@ static int parse_options(int argc, char **argv, options *o) {
         } else if (dl_cli_flag(&c, "print-ir-after-all")) {
             o->pm.print_after_all = true;
         } else if (dl_cli_flag(&c, "time-passes")) {
-            o->pm.time_passes = true;
+            if (!o->times) o->times = calloc(1, sizeof *o->times);
         } else if (dl_cli_flag(&c, "verify-each")) {
             o->pm.verify_each = true;
         } else if (dl_cli_is_option(&c)) {
@@ -195,9 +224,63 @@ static char *default_output(const char *input, const char *emit) {
     return s;
 }
 
-static dl_status run_pipeline(dl_op *module, const char *text, const dl_pm_config *pm) {
-    dl_pipeline *pl = dl_pipeline_parse(module->ctx, text);
-    return pl ? dl_pipeline_run(pl, module, pm) : DL_FAILURE;
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Records a step of -time-passes (times may be NULL). */
+static void record_step(step_times *times, const char *name, double seconds) {
+    if (!times || times->count == sizeof times->steps / sizeof *times->steps) return;
+    times->steps[times->count].name = name;
+    times->steps[times->count++].seconds = seconds;
+}
+
+/* Length of the first pass of a pipeline string: up to the first comma outside braces. */
+static size_t first_pass_length(const char *p) {
+    size_t n = 0;
+    for (int depth = 0; p[n] && (depth > 0 || p[n] != ','); n++)
+        depth += p[n] == '{' ? 1 : p[n] == '}' ? -1 : 0;
+    return n;
+}
+
+/* Runs a pass pipeline; with -time-passes pass by pass, recording each pass's time. */
+static dl_status run_pipeline(dl_op *module, const char *text, const options *o) {
+    if (!o->times) {
+        dl_pipeline *pl = dl_pipeline_parse(module->ctx, text);
+        return pl ? dl_pipeline_run(pl, module, &o->pm) : DL_FAILURE;
+    }
+    for (const char *p = text; *p;) {
+        size_t n = first_pass_length(p);
+        const char *pass = dl_sprintf(module->ctx, "%.*s", (int)n, p);
+        double start = now();
+        dl_pipeline *pl = dl_pipeline_parse(module->ctx, pass);
+        dl_status st = pl ? dl_pipeline_run(pl, module, &o->pm) : DL_FAILURE;
+        record_step(o->times, pass, now() - start);
+        if (st) return st;
+        p += n + (p[n] == ',');
+    }
+    return DL_OK;
+}
+
+/* Prints the -time-passes report: every step, the total and the peak memory. */
+static void print_times(const step_times *t, FILE *out) {
+    double total = 0;
+    for (unsigned i = 0; i < t->count; i++) total += t->steps[i].seconds;
+    struct rusage self;
+    getrusage(RUSAGE_SELF, &self);
+    const char *rule = "===------------------------------------------------------------------"
+                       "-------===\n";
+    fprintf(out, "%s                       ... Compilation timing report ...\n%s", rule, rule);
+    fprintf(out,
+            "  Total: %.4f seconds (wall clock); peak memory of dlcc: %.0f MB\n\n"
+            "   ---Wall Time---  --- Step ---\n",
+            total, (double)self.ru_maxrss / 1024);
+    for (unsigned i = 0; i < t->count; i++)
+        fprintf(out, "   %.4f (%5.1f%%)  %s\n", t->steps[i].seconds,
+                total > 0 ? 100.0 * t->steps[i].seconds / total : 0.0, t->steps[i].name);
+    fprintf(out, "   %.4f (100.0%%)  Total\n", total);
 }
 
 static dl_status print_module(dl_op *module, const char *output) {
@@ -232,11 +315,32 @@ static ir_level level_of(dl_op *module) {
     return level;
 }
 
+/* Reads the -bind NAME=FILE.pb values; false after an error. */
+static bool read_bindings(dl_context *ctx, const options *o, dl_input_binding *b) {
+    for (unsigned i = 0; i < o->num_binds; i++) {
+        const char *eq = strchr(o->binds[i], '=');
+        b[i].name = dl_strndup(ctx, o->binds[i], (size_t)(eq - o->binds[i]));
+        b[i].value = dl_onnx_read_tensor(ctx, eq + 1, NULL);
+        if (!b[i].value) return false;
+    }
+    return true;
+}
+
 /* An ONNX model is imported; IR text (.dl, or "-" for stdin) is parsed and verified. */
 static dl_op *read_input(dl_context *ctx, const options *o) {
     if (!has_suffix(o->input, ".dl") && strcmp(o->input, "-") != 0) {
-        dl_onnx_options io = {.shapes = o->shapes, .num_shapes = o->num_shapes};
+        dl_input_binding bindings[64];
+        if (!read_bindings(ctx, o, bindings)) return NULL;
+        dl_onnx_options io = {.shapes = o->shapes,
+                              .num_shapes = o->num_shapes,
+                              .bindings = bindings,
+                              .num_bindings = o->num_binds,
+                              .no_fold = o->no_fold};
         return dl_onnx_import(ctx, o->input, &io);
+    }
+    if (o->num_shapes || o->num_binds || o->no_fold) {
+        dl_error(ctx, dl_loc_unknown(), "-shape, -bind and -no-fold apply to ONNX models only");
+        return NULL;
     }
     dl_op *module = dl_parse_file(ctx, o->input);
     if (module && dl_verify(module)) return NULL;
@@ -244,7 +348,9 @@ static dl_op *read_input(dl_context *ctx, const options *o) {
 }
 
 static dl_status compile(dl_context *ctx, const options *o) {
+    double start = now();
     dl_op *module = read_input(ctx, o);
+    record_step(o->times, "import", now() - start);
     if (!module) return DL_FAILURE;
     ir_level level = level_of(module);
 
@@ -255,27 +361,28 @@ static dl_status compile(dl_context *ctx, const options *o) {
         return DL_FAILURE;
     }
     if (o->passes) {
-        if (run_pipeline(module, o->passes, &o->pm)) return DL_FAILURE;
+        if (run_pipeline(module, o->passes, o)) return DL_FAILURE;
         if (to_graph || to_kernel || to_loop) return print_module(module, o->output);
     } else {
         if (level == LEVEL_GRAPH) {
-            if (run_pipeline(module, graph_pipeline[o->opt_level], &o->pm)) return DL_FAILURE;
+            if (run_pipeline(module, graph_pipeline[o->opt_level], o)) return DL_FAILURE;
             if (to_graph) return print_module(module, o->output);
         }
         if (to_kernel) {
-            if (level == LEVEL_GRAPH && run_pipeline(module, "lower-to-kernel", &o->pm))
+            if (level == LEVEL_GRAPH && run_pipeline(module, "lower-to-kernel", o))
                 return DL_FAILURE;
             return print_module(module, o->output);
         }
-        if (level == LEVEL_GRAPH && run_pipeline(module, lower_pipeline[o->opt_level], &o->pm))
+        if (level == LEVEL_GRAPH && run_pipeline(module, lower_pipeline[o->opt_level], o))
             return DL_FAILURE;
-        if (level == LEVEL_KERNEL && run_pipeline(module, kernel_pipeline[o->opt_level], &o->pm))
+        if (level == LEVEL_KERNEL && run_pipeline(module, kernel_pipeline[o->opt_level], o))
             return DL_FAILURE;
         if (to_loop) return print_module(module, o->output);
     }
 
+    dl_codegen_timing phases = {0};
     dl_codegen_options cg = {
-        .target = o->target, .opt_level = o->opt_level, .time_phases = o->pm.time_passes};
+        .target = o->target, .opt_level = o->opt_level, .timing = o->times ? &phases : NULL};
     static const struct {
         const char *name;
         dl_emit_kind kind;
@@ -288,6 +395,9 @@ static dl_status compile(dl_context *ctx, const options *o) {
     cg.output = out;
     cg.name = name;
     dl_status st = dl_codegen(module, &cg);
+    for (unsigned i = 0; i < phases.count; i++)
+        record_step(o->times, dl_sprintf(ctx, "codegen: %s", phases.phases[i].name),
+                    phases.phases[i].seconds);
     free(out);
     free(name);
     return st;
@@ -300,7 +410,9 @@ int main(int argc, char **argv) {
     dl_context *ctx = dl_context_create();
     dl_diags_set_stream(ctx, stderr);
     st = compile(ctx, &o) == DL_OK && dl_error_count(ctx) == 0 ? 0 : 1;
+    if (o.times) print_times(o.times, o.pm.print_stream ? o.pm.print_stream : stderr);
     dl_context_destroy(ctx);
+    free(o.times);
     for (unsigned i = 0; i < o.num_shapes; i++) {
         free((char *)o.shapes[i].name);
         free((int64_t *)o.shapes[i].dims);

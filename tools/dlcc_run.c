@@ -27,7 +27,9 @@ typedef struct options {
 static void usage(FILE *out) {
     fputs("usage: dlcc-run LIB.so [--test-data DIR] [--input NAME=FILE.pb ...] [--output-dir D]\n"
           "                [--rtol R] [--atol A] [--bench N] [--threads N]\n"
-          "  --test-data DIR  read DIR/input_K.pb, run, compare with DIR/output_K.pb\n"
+          "  --test-data DIR  read DIR/input_K.pb, run, compare with DIR/output_K.pb; a file is\n"
+          "                   the input named in it (skipped when the library has no such input,\n"
+          "                   e.g. one bound with dlcc -bind), or input K when it has no name\n"
           "  --input N=F      read input N from the TensorProto file F\n"
           "  --output-dir D   write the outputs as D/output_K.pb\n"
           "  --rtol/--atol    tolerance |got - want| <= atol + rtol * |want| (1e-3, 1e-5)\n"
@@ -372,7 +374,9 @@ static bool read_inputs(dl_context *ctx, const options *o, const dlcc_model_info
         given[k] = true;
     }
     if (!o->test_data) return true;
-    /* input_K.pb: matched by the name stored in the file when it names an input, else by K. */
+    /* input_K.pb: a file that stores a name is the input of that name, and is skipped when
+     * the library has no such input (one bound at compile time with dlcc -bind); a file
+     * without a name is input K, skipped when K is past the library's inputs. */
     for (int f = 0;; f++) {
         char *path = dl_sprintf(ctx, "%s/input_%d.pb", o->test_data, f);
         if (!file_exists(path)) break;
@@ -383,13 +387,22 @@ static bool read_inputs(dl_context *ctx, const options *o, const dlcc_model_info
             return false;
         }
         int k = -1;
-        for (int i = 0; i < m->num_inputs && k < 0 && name && *name; i++)
+        for (int i = 0; i < m->num_inputs && k < 0 && *name; i++)
             if (strcmp(m->inputs[i].name, name) == 0) k = i;
+        if (*name && k < 0) {
+            fprintf(stderr,
+                    "dlcc-run: note: skipping '%s': the library has no input '%s' (bound "
+                    "at compile time?)\n",
+                    path, name);
+            continue;
+        }
         if (k < 0) k = f;
         if (k >= m->num_inputs) {
-            fprintf(stderr, "dlcc-run: '%s' is input %d, but the model has %d inputs\n", path, f,
-                    m->num_inputs);
-            return false;
+            fprintf(stderr,
+                    "dlcc-run: note: skipping '%s': it has no name and the library has "
+                    "%d inputs\n",
+                    path, m->num_inputs);
+            continue;
         }
         if (given[k]) continue;
         if (!read_tensor(ctx, path, "input", &m->inputs[k], in[k], NULL)) return false;
@@ -422,7 +435,11 @@ static int run(const options *o) {
         fprintf(stderr, "dlcc-run: no data for input %d '%s' ", i, m->inputs[i].name);
         print_tensor_type(stderr, kind_of(m->inputs[i].elem_type), m->inputs[i].rank,
                           m->inputs[i].dims);
-        fputs(" (use --input NAME=FILE.pb or --test-data DIR)\n", stderr);
+        if (o->test_data)
+            fprintf(stderr, ": no input_K.pb file in '%s' names it or stands at its position\n",
+                    o->test_data);
+        else
+            fputs(" (use --input NAME=FILE.pb or --test-data DIR)\n", stderr);
         status = EXIT_ERROR;
     }
     if (status == EXIT_MATCH && run_model(m, in, out)) status = EXIT_ERROR;

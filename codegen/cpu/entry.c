@@ -2,6 +2,8 @@
  *   int NAME(halide_buffer_t *in..., halide_buffer_t *out...)   checks every buffer first
  *   int NAME_argv(void **args)                                  Halide's argv form
  *   int NAME_run(const void *const *inputs, void *const *outputs)  plain arrays
+ * and the model's arena cache: a call takes the cached arena (or allocates one when another
+ * call holds it) and puts it back afterwards; a destructor frees it at unload
  * (include/dlcc/runtime.h documents the contract). */
 #include "HalideRuntime.h"
 #include "codegen/cg.h"
@@ -18,9 +20,58 @@ static LLVMValueRef add_exported(cg_module *m, const char *name, LLVMTypeRef fty
     return fn;
 }
 
+/* The model's arena cache: a private pointer (NULL when empty), and a destructor that frees
+ * the cached arena when the library is unloaded or the program exits. */
+static void emit_arena_cache(cg_module *m) {
+    LLVMValueRef cache = LLVMAddGlobal(m->mod, m->t_ptr, dl_sprintf(m->ctx, "%s.arena", m->name));
+    LLVMSetInitializer(cache, LLVMConstNull(m->t_ptr));
+    LLVMSetLinkage(cache, LLVMInternalLinkage);
+    LLVMSetAlignment(cache, 8);
+    m->arena_cache = cache;
+
+    LLVMTypeRef void_fn = LLVMFunctionType(m->t_void, NULL, 0, false);
+    LLVMValueRef dtor =
+        LLVMAddFunction(m->mod, dl_sprintf(m->ctx, "%s.arena_drop", m->name), void_fn);
+    LLVMSetLinkage(dtor, LLVMInternalLinkage);
+    cg_set_function_attrs(m, dtor);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->llctx);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->llctx, dtor, "entry"));
+    LLVMTypeRef drop_ty = LLVMFunctionType(m->t_void, &m->t_ptr, 1, false);
+    LLVMBuildCall2(b, drop_ty, cg_declare(m, "dlcc_arena_drop", drop_ty), &cache, 1, "");
+    LLVMBuildRetVoid(b);
+    LLVMDisposeBuilder(b);
+
+    /* @llvm.global_dtors = appending global [1 x {i32, ptr, ptr}] [{65535, dtor, null}] */
+    LLVMTypeRef fields[3] = {m->t_i32, m->t_ptr, m->t_ptr};
+    LLVMTypeRef entry_ty = LLVMStructTypeInContext(m->llctx, fields, 3, false);
+    LLVMValueRef values[3] = {cg_i32(m, 65535), dtor, LLVMConstNull(m->t_ptr)};
+    LLVMValueRef entry = LLVMConstNamedStruct(entry_ty, values, 3);
+    LLVMValueRef dtors = LLVMAddGlobal(m->mod, LLVMArrayType2(entry_ty, 1), "llvm.global_dtors");
+    LLVMSetInitializer(dtors, LLVMConstArray2(entry_ty, &entry, 1));
+    LLVMSetLinkage(dtors, LLVMAppendingLinkage);
+}
+
+/* Calls NAME.impl on ptrs[0..n) (ptrs has room for one more), with the cached arena (or a new
+ * one) when the model has one; returns the status. */
 static LLVMValueRef call_impl(cg_func *f, LLVMValueRef *ptrs, unsigned n) {
-    LLVMTypeRef fty = LLVMGlobalGetValueType(f->m->impl);
-    return LLVMBuildCall2(f->b, fty, f->m->impl, ptrs, n, "");
+    cg_module *m = f->m;
+    LLVMTypeRef fty = LLVMGlobalGetValueType(m->impl);
+    if (!m->arena_cache) return LLVMBuildCall2(f->b, fty, m->impl, ptrs, n, "");
+    LLVMTypeRef acquire_params[3] = {m->t_ptr, m->t_ptr, m->t_i64};
+    LLVMTypeRef acquire_ty = LLVMFunctionType(m->t_ptr, acquire_params, 3, false);
+    LLVMValueRef acquire_args[3] = {f->error_name, m->arena_cache, cg_i64(m, m->sig->arena_bytes)};
+    LLVMValueRef arena = cg_call(f, "dlcc_arena_acquire", acquire_ty, acquire_args, 3);
+    LLVMSetValueName2(arena, "arena", 5);
+    LLVMValueRef null = LLVMBuildIsNull(f->b, arena, "");
+    cg_check_status(
+        f, LLVMBuildSelect(f->b, null, cg_i32(m, -11 /* out of memory */), cg_i32(m, 0), ""));
+    ptrs[n] = arena;
+    LLVMValueRef status = LLVMBuildCall2(f->b, fty, m->impl, ptrs, n + 1, "");
+    LLVMTypeRef release_params[2] = {m->t_ptr, m->t_ptr};
+    LLVMTypeRef release_ty = LLVMFunctionType(m->t_void, release_params, 2, false);
+    LLVMValueRef release_args[2] = {m->arena_cache, arena};
+    cg_call(f, "dlcc_arena_release", release_ty, release_args, 2);
+    return status;
 }
 
 /* int NAME(halide_buffer_t *...): check all, copy dirty inputs to the host, run, mark outputs. */
@@ -139,6 +190,7 @@ static LLVMValueRef emit_run_entry(cg_module *m) {
 }
 
 void cg_emit_entry_points(cg_module *m) {
+    if (cg_impl_takes_arena(m->sig)) emit_arena_cache(m);
     LLVMValueRef entry = emit_buffer_entry(m);
     emit_argv_entry(m, entry);
     emit_run_entry(m);

@@ -1,5 +1,5 @@
-/* function.c: the model function `NAME.impl(inputs..., outputs...)` generated from the
- * loop-level main (arena allocation, body, release on every exit), the per-function emission
+/* function.c: the model function `NAME.impl(inputs..., outputs..., arena)` generated from the
+ * loop-level main (per-call buffers, body, release on every exit), the per-function emission
  * state and the dispatch of ops to their lowering group. */
 #include "codegen/cg.h"
 
@@ -77,9 +77,11 @@ dl_status cg_emit_op(cg_func *f, dl_op *op) {
     case DL_OP_loop_load:
     case DL_OP_loop_store: return cg_emit_memory_op(f, op);
     case DL_OP_loop_for:
-    case DL_OP_loop_if: return cg_emit_loop_op(f, op);
+    case DL_OP_loop_if:
+    case DL_OP_loop_while: return cg_emit_loop_op(f, op);
     case DL_OP_loop_parallel: return cg_emit_parallel(f, op);
     case DL_OP_loop_yield:
+    case DL_OP_loop_condition:
     case DL_OP_builtin_return: return DL_OK;
     case DL_OP_arith_constant:
     case DL_OP_arith_cmp:
@@ -140,7 +142,8 @@ dl_status cg_emit_block(cg_func *f, dl_block *b) {
 
 dl_status cg_emit_model_function(cg_module *m) {
     const cg_signature *sig = m->sig;
-    unsigned nparams = sig->num_inputs + sig->num_outputs;
+    unsigned nbuffers = sig->num_inputs + sig->num_outputs;
+    unsigned nparams = nbuffers + cg_impl_takes_arena(sig);
     LLVMTypeRef *params = calloc(nparams + 1, sizeof(LLVMTypeRef));
     for (unsigned i = 0; i < nparams; i++) params[i] = m->t_ptr;
     LLVMTypeRef fty = LLVMFunctionType(m->t_i32, params, nparams, false);
@@ -153,28 +156,22 @@ dl_status cg_emit_model_function(cg_module *m) {
     cg_func f;
     cg_func_begin(&f, m, fn);
     dl_block *entry = dl_func_entry(sig->func);
-    for (unsigned i = 0; i < nparams; i++) {
+    for (unsigned i = 0; i < nbuffers; i++) {
         LLVMValueRef p = LLVMGetParam(fn, i);
         const char *name =
             (i < sig->num_inputs ? sig->inputs[i] : sig->outputs[i - sig->num_inputs]).c_name;
         LLVMSetValueName2(p, name, strlen(name));
         cg_value_map_set(f.values, entry->args[i], p);
     }
-    if (sig->has_arena && sig->arena_bytes == 0) {
-        cg_value_map_set(f.values, entry->args[nparams], LLVMConstNull(m->t_ptr));
-    } else if (sig->has_arena) {
-        /* One arena per call (reentrant), released on every exit. */
-        LLVMValueRef slot = cg_func_add_free_slot(&f, "arena.slot");
-        LLVMTypeRef alloc_params[2] = {m->t_ptr, m->t_i64};
-        LLVMTypeRef alloc_ty = LLVMFunctionType(m->t_ptr, alloc_params, 2, false);
-        LLVMValueRef args[2] = {f.error_name, cg_i64(m, sig->arena_bytes)};
-        LLVMValueRef arena = cg_call(&f, "dlcc_alloc", alloc_ty, args, 2);
+    if (cg_impl_takes_arena(sig)) {
+        /* The entry points own the arena (entry.c); it overlaps no input or output. */
+        LLVMValueRef arena = LLVMGetParam(fn, nbuffers);
         LLVMSetValueName2(arena, "arena", 5);
-        LLVMBuildStore(f.b, arena, slot);
-        LLVMValueRef null = LLVMBuildIsNull(f.b, arena, "");
-        cg_check_status(
-            &f, LLVMBuildSelect(f.b, null, cg_i32(m, -11 /* out of memory */), cg_i32(m, 0), ""));
-        cg_value_map_set(f.values, entry->args[nparams], arena);
+        unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+        LLVMAddAttributeAtIndex(fn, nbuffers + 1, LLVMCreateEnumAttribute(m->llctx, noalias, 0));
+        cg_value_map_set(f.values, entry->args[nbuffers], arena);
+    } else if (sig->has_arena) {
+        cg_value_map_set(f.values, entry->args[nbuffers], LLVMConstNull(m->t_ptr));
     }
     dl_status st = cg_emit_block(&f, entry);
     cg_func_end(&f);

@@ -1,5 +1,5 @@
 /* loops.c: lowering of loop.for (a counted loop; `vectorize`/`unroll` hints become llvm.loop
- * metadata) and loop.if (a conditional with optional else). */
+ * metadata), loop.if (a conditional with optional else) and loop.while (a do-while loop). */
 #include "codegen/cg.h"
 
 static dl_status emit_for(cg_func *f, dl_op *op) {
@@ -57,10 +57,25 @@ static dl_status emit_if(cg_func *f, dl_op *op) {
     return DL_OK;
 }
 
+/* The body, then a branch back to it while the loop.condition operand holds. */
+static dl_status emit_while(cg_func *f, dl_op *op) {
+    cg_module *m = f->m;
+    dl_block *body = dl_op_body(op, 0);
+    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(m->llctx, f->fn, "while.body");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(m->llctx, f->fn, "while.exit");
+    LLVMBuildBr(f->b, loop);
+    LLVMPositionBuilderAtEnd(f->b, loop);
+    if (cg_emit_block(f, body)) return DL_FAILURE;
+    LLVMBuildCondBr(f->b, cg_operand(f, body->last, 0), loop, exit);
+    LLVMPositionBuilderAtEnd(f->b, exit);
+    return DL_OK;
+}
+
 dl_status cg_emit_loop_op(cg_func *f, dl_op *op) {
     switch (op->kind) {
     case DL_OP_loop_for: return emit_for(f, op);
     case DL_OP_loop_if: return emit_if(f, op);
+    case DL_OP_loop_while: return emit_while(f, op);
     default: DL_UNREACHABLE("not a loop op");
     }
 }

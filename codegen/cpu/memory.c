@@ -1,8 +1,9 @@
 /* memory.c: lowering of buffers and their accesses. A memref value is the address of its
  * element 0 before the layout offset (its "base"); element (i0, ..., in) lives at
  * base + (offset + sum(ik * stride_k)) * element size, with row-major strides when the type has
- * none. kernel.global becomes a private constant global, kernel.view a byte offset from its
- * source's base, kernel.alloc a per-call heap buffer, loop.alloca a stack buffer. */
+ * none. kernel.global becomes a constant global (large ones defined by the data object),
+ * kernel.view a byte offset from its source's base, kernel.alloc a per-call heap buffer,
+ * loop.alloca a stack buffer. */
 #include "codegen/cg.h"
 
 #include <stdlib.h>
@@ -115,6 +116,25 @@ static void set_name(LLVMValueRef v, const dl_value *dv) {
     if (dv->name) LLVMSetValueName2(v, dv->name, strlen(dv->name));
 }
 
+/* `lanes` elements every `stride` elements from ptr (a strided last dim, 2..4): one wide
+ * masked load of the span (the mask keeps it within the last element read, so that it never
+ * touches memory the lane-by-lane loads would not) and a shuffle picking every stride-th
+ * lane; x86 makes it two loads and a vpermt2ps. */
+static LLVMValueRef strided_load(cg_func *f, LLVMTypeRef et, LLVMValueRef ptr, unsigned lanes,
+                                 unsigned stride, unsigned align, const dl_value *mem) {
+    cg_module *m = f->m;
+    unsigned n = lanes * stride, span = (lanes - 1) * stride + 1;
+    LLVMValueRef bits[256], picks[64];
+    for (unsigned i = 0; i < n; i++) bits[i] = LLVMConstInt(m->t_i1, i < span, false);
+    for (unsigned i = 0; i < lanes; i++) picks[i] = cg_i32(m, i * stride);
+    LLVMTypeRef wide = LLVMVectorType(et, n);
+    LLVMTypeRef overloads[2] = {wide, LLVMTypeOf(ptr)};
+    LLVMValueRef args[4] = {ptr, cg_i32(m, align), LLVMConstVector(bits, n), LLVMGetPoison(wide)};
+    LLVMValueRef v = cg_intrinsic(f, "llvm.masked.load", overloads, 2, args, 4);
+    cg_alias_tag(f, v, mem);
+    return LLVMBuildShuffleVector(f->b, v, LLVMGetPoison(wide), LLVMConstVector(picks, lanes), "");
+}
+
 static dl_status emit_load(cg_func *f, dl_op *op) {
     cg_module *m = f->m;
     const dl_type *mt = dl_operand(op, 0)->type, *rt = op->results[0].type;
@@ -134,6 +154,10 @@ static dl_status emit_load(cg_func *f, dl_op *op) {
         v = LLVMBuildLoad2(f->b, LLVMVectorType(et, lanes), element_address(f, op, 0, 0), "");
         LLVMSetAlignment(v, align);
         cg_alias_tag(f, v, mem);
+    } else if (mt->rank > 0 && strides[mt->rank - 1] >= 2 && strides[mt->rank - 1] <= 4 &&
+               lanes >= 4 && lanes * strides[mt->rank - 1] <= 64 && kind != DL_TY_I1) {
+        v = strided_load(f, et, element_address(f, op, 0, 0), lanes,
+                         (unsigned)strides[mt->rank - 1], align, mem);
     } else {
         /* Lanes along a strided (or broadcast) last dimension: one load per lane. */
         v = LLVMGetPoison(LLVMVectorType(et, lanes));
@@ -175,8 +199,48 @@ static dl_status emit_store(cg_func *f, dl_op *op) {
     return DL_OK;
 }
 
-/* kernel.global: the dense data as a private, 64-byte aligned constant (one per op, shared by
- * every function that uses it). */
+/* A large constant of an object or library: an external hidden constant whose bytes the data
+ * object defines (written later straight from the attribute's buffer). */
+static LLVMValueRef external_constant(cg_module *m, const char *name, const dl_attr *v,
+                                      size_t bytes, size_t esize) {
+    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMArrayType2(m->t_i8, bytes), name);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMExternalLinkage);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+    size_t len;
+    const char *symbol = LLVMGetValueName2(g, &len); /* LLVM may have made the name unique */
+    cg_module_add_data(m, (cg_data_block){.symbol = dl_sprintf(m->ctx, "%.*s", (int)len, symbol),
+                                          .data = v->u.dense.data,
+                                          .size = bytes,
+                                          .unit = v->u.dense.splat ? (uint32_t)esize : 0});
+    return g;
+}
+
+/* A constant as an LLVM initializer (splats expanded). */
+static LLVMValueRef inline_constant(cg_module *m, dl_op *op, const char *name, const dl_attr *v,
+                                    size_t bytes, size_t esize) {
+    LLVMValueRef init;
+    if (v->u.dense.splat && bytes > esize) {
+        char *data = malloc(bytes);
+        if (!data) {
+            dl_op_error(op, "out of memory expanding a splat constant");
+            return NULL;
+        }
+        for (size_t i = 0; i < bytes; i += esize) memcpy(data + i, v->u.dense.data, esize);
+        init = LLVMConstStringInContext2(m->llctx, data, bytes, true);
+        free(data);
+    } else {
+        init = LLVMConstStringInContext2(m->llctx, v->u.dense.data, bytes, true);
+    }
+    LLVMValueRef g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+    return g;
+}
+
+/* kernel.global: a 64-byte aligned read-only global (one per op, shared by every function that
+ * uses it): in the data object when large (m->external_data), else an LLVM constant. */
 static dl_status emit_global(cg_func *f, dl_op *op) {
     cg_module *m = f->m;
     dl_value *r = &op->results[0];
@@ -186,23 +250,14 @@ static dl_status emit_global(cg_func *f, dl_op *op) {
         const dl_type *t = r->type;
         size_t esize = dl_scalar_size(t->elem->kind);
         size_t bytes = (size_t)dl_type_num_elements(t) * esize;
-        LLVMValueRef init;
-        if (v->u.dense.splat && bytes > esize) {
-            char *data = malloc(bytes);
-            if (!data) return dl_op_error(op, "out of memory expanding a splat constant");
-            for (size_t i = 0; i < bytes; i += esize) memcpy(data + i, v->u.dense.data, esize);
-            init = LLVMConstStringInContext2(m->llctx, data, bytes, true);
-            free(data);
-        } else {
-            init = LLVMConstStringInContext2(m->llctx, v->u.dense.data, bytes, true);
-        }
-        const char *name = r->name ? dl_sprintf(m->ctx, "%s.const.%s", m->name, r->name)
-                                   : cg_private_name(m, "const");
-        g = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
-        LLVMSetInitializer(g, init);
+        bool external = m->external_data && bytes >= CG_EXTERNAL_DATA_MIN_BYTES;
+        const char *name = r->name ? dl_sprintf(m->ctx, "%s.%s.%s", m->name,
+                                                external ? "weight" : "const", r->name)
+                                   : cg_private_name(m, external ? "weight" : "const");
+        g = external ? external_constant(m, name, v, bytes, esize)
+                     : inline_constant(m, op, name, v, bytes, esize);
+        if (!g) return DL_FAILURE;
         LLVMSetGlobalConstant(g, true);
-        LLVMSetLinkage(g, LLVMPrivateLinkage);
-        LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
         LLVMSetAlignment(g, 64);
         cg_value_map_set(m->globals, r, g);
     }

@@ -1,7 +1,8 @@
-/* module.c: the LLVM context and module of one model, and the attributes every generated
- * function carries. */
+/* module.c: the LLVM context and module of one model, the blocks of its data object, and the
+ * attributes every generated function carries. */
 #include "codegen/cg.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* LLVM reports remarks (e.g. "loop not vectorized") and warnings through the context; the
@@ -43,7 +44,17 @@ void cg_module_init(cg_module *m, dl_context *ctx, const dl_codegen_options *opt
     m->noalias_scopes = cg_value_map_create();
 }
 
+void cg_module_add_data(cg_module *m, cg_data_block block) {
+    if (m->num_data_blocks == m->cap_data_blocks) {
+        m->cap_data_blocks = m->cap_data_blocks ? 2 * m->cap_data_blocks : 64;
+        m->data_blocks = realloc(m->data_blocks, sizeof(cg_data_block) * m->cap_data_blocks);
+        if (!m->data_blocks) DL_UNREACHABLE("out of memory");
+    }
+    m->data_blocks[m->num_data_blocks++] = block;
+}
+
 void cg_module_dispose(cg_module *m) {
+    free(m->data_blocks);
     cg_value_map_destroy(m->globals);
     cg_value_map_destroy(m->alias_scopes);
     cg_value_map_destroy(m->noalias_scopes);

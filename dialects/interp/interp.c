@@ -351,6 +351,17 @@ static dl_status exec_if(interp *ip, dl_op *op) {
     return exec_region(ip, op, c->s.i ? 0 : 1, DL_OP_loop_yield, &term);
 }
 
+/* loop.while: the body, then again while its loop.condition holds. */
+static dl_status exec_while(interp *ip, dl_op *op) {
+    for (;;) {
+        dl_op *term;
+        slot *c;
+        if (exec_region(ip, op, 0, DL_OP_loop_condition, &term) || use(ip, term, 0, &c))
+            return DL_FAILURE;
+        if (!c->s.i) return DL_OK;
+    }
+}
+
 /* kernel.generic: lexicographic visit of the domain box, loading used operands, running the
  * body and storing the yielded values at the output maps. */
 static dl_status exec_generic(interp *ip, dl_op *op) {
@@ -437,6 +448,7 @@ static dl_status exec_op(interp *ip, dl_op *op) {
     case DL_OP_loop_for:
     case DL_OP_loop_parallel: return exec_loop(ip, op);
     case DL_OP_loop_if: return exec_if(ip, op);
+    case DL_OP_loop_while: return exec_while(ip, op);
     default: break;
     }
     if (strcmp(dl_op_info_of(op)->dialect, "arith") == 0) return exec_arith(ip, op);

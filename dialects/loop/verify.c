@@ -32,6 +32,23 @@ dl_status dl_verify_loop_if(dl_op *op) {
     return check_body(op, 1, 0, true);
 }
 
+dl_status dl_verify_loop_while(dl_op *op) {
+    dl_region *r = dl_op_region(op, 0);
+    if (!r->first || r->first->next || r->first->num_args)
+        return dl_op_error(op, "needs one body block without arguments");
+    if (!r->first->last || r->first->last->kind != DL_OP_loop_condition)
+        return dl_op_error(op, "body must end with 'loop.condition'");
+    return DL_OK;
+}
+
+dl_status dl_verify_loop_condition(dl_op *op) {
+    if (dl_operand(op, 0)->type->kind != DL_TY_I1) return dl_op_error(op, "condition must be i1");
+    dl_op *parent = dl_op_parent(op);
+    if (!parent || parent->kind != DL_OP_loop_while)
+        return dl_op_error(op, "must end the body of a 'loop.while'");
+    return DL_OK;
+}
+
 static dl_status check_access(dl_op *op, unsigned memref_index, const dl_type *value_type) {
     const dl_type *m = dl_operand(op, memref_index)->type;
     if (m->kind != DL_TY_MEMREF)

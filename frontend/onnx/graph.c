@@ -2,11 +2,42 @@
  * order (with cycle detection), and subgraphs as regions ending in graph.Yield. */
 #include "onnx_internal.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 dl_loc onnx_model_loc(onnx_importer *im) {
     return dl_loc_node(im->ctx, im->path, NULL, NULL);
+}
+
+void onnx_warn(onnx_importer *im, dl_loc loc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (!im->holding) {
+        dl_emitv(im->ctx, DL_SEV_WARNING, loc, fmt, ap);
+        va_end(ap);
+        return;
+    }
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = dl_alloc(im->ctx, (size_t)(n < 0 ? 0 : n) + 1);
+    vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap2);
+    va_end(ap2);
+    va_end(ap);
+    if (im->num_held == im->cap_held) {
+        im->cap_held = im->cap_held ? im->cap_held * 2 : 8;
+        im->held = realloc(im->held, im->cap_held * sizeof *im->held);
+        DL_ASSERT(im->held);
+    }
+    im->held[im->num_held++] = (onnx_held_warning){loc, msg};
+}
+
+void onnx_release_warnings(onnx_importer *im) {
+    if (im->holding) return;
+    for (size_t i = 0; i < im->num_held; i++)
+        dl_emit(im->ctx, DL_SEV_WARNING, im->held[i].loc, "%s", im->held[i].msg);
+    im->num_held = 0;
 }
 
 dl_value *onnx_scope_lookup(const onnx_scope *s, const char *name) {
@@ -234,7 +265,7 @@ bool onnx_import_nodes(onnx_importer *im, const Onnx__GraphProto *g, onnx_scope 
 
 bool onnx_import_subgraph(onnx_importer *im, const Onnx__GraphProto *g, onnx_scope *outer,
                           dl_op *op, unsigned index, unsigned num_arg_types,
-                          const dl_type *const *arg_types) {
+                          const dl_type *const *arg_types, const dl_type *const *carried) {
     dl_context *ctx = im->ctx;
     if (im->graph_depth >= ONNX_MAX_GRAPH_DEPTH) {
         dl_op_error(op, "subgraphs are nested more than %d levels deep", ONNX_MAX_GRAPH_DEPTH);
@@ -249,6 +280,10 @@ bool onnx_import_subgraph(onnx_importer *im, const Onnx__GraphProto *g, onnx_sco
         bool has_shape;
         const dl_type *t = onnx_type_convert(im, vi->type, op->loc, what, &has_shape);
         if (!t && !has_shape && i < num_arg_types && arg_types[i]) t = arg_types[i];
+        if (t && carried && i < num_arg_types && carried[i]) {
+            const dl_type *joined = dl_type_join(ctx, t, carried[i]);
+            if (joined) t = joined;
+        }
         if (!t) {
             if (!has_shape) dl_op_error(op, "%s has no shape and none can be derived", what);
             ok = false;
@@ -316,9 +351,9 @@ static void check_one(onnx_importer *im, const Onnx__ValueInfoProto *vi, const o
     dl_value *v = onnx_name_map_get(&s->values, vi->name);
     const dl_type *d = declared_tensor(im, vi->type);
     if (!v || !d || v->type->kind != DL_TY_TENSOR || !contradict(v->type, d)) return;
-    dl_emit(im->ctx, DL_SEV_WARNING, dl_loc_node(im->ctx, im->path, vi->name, "declared type"),
-            "the model declares %s, inference gives %s", dl_type_str(im->ctx, d),
-            dl_type_str(im->ctx, v->type));
+    onnx_warn(im, dl_loc_node(im->ctx, im->path, vi->name, "declared type"),
+              "the model declares %s, inference gives %s", dl_type_str(im->ctx, d),
+              dl_type_str(im->ctx, v->type));
 }
 
 void onnx_check_declared(onnx_importer *im, const Onnx__GraphProto *g, const onnx_scope *s) {

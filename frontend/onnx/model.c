@@ -33,16 +33,18 @@ static Onnx__ModelProto *unpack_model(dl_context *ctx, const void *data, size_t 
     return m;
 }
 
-/* The type of a graph input of main: declared, or fixed by a -shape override. */
+/* The type of a graph input of main: declared, or fixed by a -shape override. An input
+ * without a declared shape is an error when need_shape is set, else NULL (no error). */
 static const dl_type *input_type(onnx_importer *im, const Onnx__ValueInfoProto *vi,
-                                 const dl_shape_override *ov, dl_loc loc) {
+                                 const dl_shape_override *ov, dl_loc loc, bool need_shape) {
     dl_context *ctx = im->ctx;
     const char *what = dl_sprintf(ctx, "graph input '%s'", vi->name);
     bool has_shape;
     const dl_type *t = onnx_type_convert(im, vi->type, loc, what, &has_shape);
     if (!t && has_shape) return NULL;
     if (!ov) {
-        if (!t) dl_error(ctx, loc, "%s has no shape; give one with -shape %s=...", what, vi->name);
+        if (!t && need_shape)
+            dl_error(ctx, loc, "%s has no shape; give one with -shape %s=...", what, vi->name);
         return t;
     }
     if (t && t->kind != DL_TY_TENSOR) {
@@ -131,11 +133,15 @@ static dl_op *import_main(onnx_importer *im, const Onnx__GraphProto *g) {
         if (g->sparse_initializer[i]->values && g->sparse_initializer[i]->values->name)
             onnx_name_map_set(&inits, g->sparse_initializer[i]->values->name, (void *)1);
     check_overrides(im, g, &inits);
+    onnx_check_bindings(im, g, &inits);
 
-    unsigned num_args = 0;
+    /* Inputs become arguments of main, or constants when bound to a value. */
+    unsigned num_args = 0, num_bound = 0;
     const dl_type **arg_types = malloc((g->n_input + 1) * sizeof *arg_types);
     const char **arg_names = malloc((g->n_input + 1) * sizeof *arg_names);
-    DL_ASSERT(arg_types && arg_names);
+    const char **bound_names = malloc((g->n_input + 1) * sizeof *bound_names);
+    const dl_attr **bound_values = malloc((g->n_input + 1) * sizeof *bound_values);
+    DL_ASSERT(arg_types && arg_names && bound_names && bound_values);
     for (size_t i = 0; i < g->n_input; i++) {
         const Onnx__ValueInfoProto *vi = g->input[i];
         if (!vi->name || !*vi->name) {
@@ -144,8 +150,18 @@ static dl_op *import_main(onnx_importer *im, const Onnx__GraphProto *g) {
         }
         if (onnx_name_map_get(&inits, vi->name)) continue; /* an initializer: a constant */
         dl_loc iloc = dl_loc_node(ctx, im->path, vi->name, "graph input");
-        const dl_type *t = input_type(im, vi, find_override(im, vi->name), iloc);
-        if (!t) continue;
+        const dl_input_binding *b = onnx_find_binding(im, vi->name);
+        unsigned before = dl_error_count(ctx);
+        const dl_type *t = input_type(im, vi, find_override(im, vi->name), iloc, !b);
+        if (dl_error_count(ctx) != before) continue;
+        if (b) {
+            const dl_attr *v = onnx_bound_value(im, vi, t, b->value, iloc);
+            if (v) {
+                bound_names[num_bound] = vi->name;
+                bound_values[num_bound++] = v;
+            }
+            continue;
+        }
         arg_names[num_args] = vi->name;
         arg_types[num_args++] = t;
     }
@@ -163,6 +179,12 @@ static dl_op *import_main(onnx_importer *im, const Onnx__GraphProto *g) {
             if (onnx_name_map_get(&s.values, arg_names[i]))
                 dl_error(ctx, loc, "graph input '%s' is defined twice", arg_names[i]);
             onnx_name_map_set(&s.values, arg_names[i], arg);
+        }
+        for (unsigned i = 0; i < num_bound; i++) {
+            if (onnx_name_map_get(&s.values, bound_names[i]))
+                dl_error(ctx, loc, "graph input '%s' is defined twice", bound_names[i]);
+            onnx_name_map_set(&s.values, bound_names[i],
+                              onnx_bind_input(im, s.block, bound_names[i], bound_values[i]));
         }
         if (onnx_import_nodes(im, g, &s)) onnx_check_declared(im, g, &s);
 
@@ -198,6 +220,8 @@ static dl_op *import_main(onnx_importer *im, const Onnx__GraphProto *g) {
     }
     free(arg_types);
     free(arg_names);
+    free(bound_names);
+    free(bound_values);
     if (module && dl_error_count(ctx) == errors && dl_verify(module) != DL_OK) module = NULL;
     return dl_error_count(ctx) == errors ? module : NULL;
 }
@@ -233,7 +257,9 @@ static dl_op *import_model(dl_context *ctx, const Onnx__ModelProto *m, const cha
         dl_error(ctx, loc, "the model has no graph");
         return NULL;
     }
-    return import_main(&im, m->graph);
+    dl_op *module = import_main(&im, m->graph);
+    free(im.held);
+    return module;
 }
 
 dl_op *dl_onnx_import_buffer(dl_context *ctx, const void *data, size_t len, const char *path,

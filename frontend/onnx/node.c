@@ -82,6 +82,12 @@ static int region_index(dl_op_kind kind, const char *name) {
     return -1;
 }
 
+/* Most block arguments a Loop/Scan body gets types for from its op; most imports of one body
+ * while its loop-carried types settle, and most re-imports of bodies in one model. */
+#define MAX_REGION_ARGS    256
+#define MAX_BODY_ROUNDS    16
+#define MAX_BODY_REIMPORTS 4096
+
 static const char *const region_names[][2] = {
     [0] = {"then_branch", "else_branch"},
     [1] = {"body", NULL},
@@ -128,6 +134,81 @@ static unsigned region_arg_types(dl_op *op, const dl_type **out, unsigned max) {
         }
     }
     return n;
+}
+
+/* Erases everything in region r of op, leaving it empty. */
+static void clear_region(dl_op *op, unsigned r) {
+    dl_region *region = dl_op_region(op, r);
+    for (dl_block *b = region->first; b; b = b->next)
+        while (b->last) dl_op_erase(b->last); /* users before producers */
+    region->first = region->last = NULL;
+}
+
+/* The carried values of a Loop/Scan body: block arguments [first_arg, first_arg + n) and
+ * yielded values [first_yield, first_yield + n). */
+typedef struct carried_values {
+    unsigned first_arg, first_yield, n;
+} carried_values;
+
+/* Sets carried[arg] to the join of each carried argument's type and the type the body yields
+ * for it where that is wider; true if any was. */
+static bool widen_carried(dl_op *op, carried_values cv, const dl_type **carried) {
+    dl_block *body = dl_op_body(op, 0);
+    dl_op *y = body->last;
+    bool changed = false;
+    for (unsigned i = 0; i < cv.n; i++) {
+        unsigned a = cv.first_arg + i, r = cv.first_yield + i;
+        if (a >= MAX_REGION_ARGS || a >= body->num_args || r >= y->num_operands) break;
+        const dl_type *t = body->args[a]->type;
+        const dl_type *joined = dl_type_join(op->ctx, t, dl_operand(y, r)->type);
+        if (joined && joined != t) {
+            carried[a] = joined;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* Imports the body of a Loop or Scan. The block arguments of loop-carried values (Loop: v...
+ * after the iteration number and the condition; Scan: the states) get the join of the
+ * declared type, the initial value's type and the type the body yields for them, so that the
+ * body is typed for every iteration, not only for the first: the body is imported again with
+ * the joined types until they are stable (joins only make dims dynamic, so this ends; the
+ * rounds per body and the re-imports per model are bounded anyway, against hostile nesting).
+ * Warnings of discarded rounds are dropped. */
+static bool import_loop_body(onnx_importer *im, const Onnx__GraphProto *g, onnx_scope *s, dl_op *op,
+                             unsigned na, const dl_type *const *arg_types) {
+    bool loop = op->kind == DL_OP_graph_Loop;
+    carried_values cv = {.first_arg = loop ? 2 : 0, .first_yield = loop ? 1 : 0};
+    if (loop && op->num_operands >= 2) {
+        cv.n = op->num_operands - 2;
+    } else if (!loop) {
+        int64_t m = dl_op_attr_int(op, "num_scan_inputs", 0);
+        cv.n = m >= 0 && m <= op->num_operands ? op->num_operands - (unsigned)m : 0;
+    }
+    const dl_type *carried[MAX_REGION_ARGS] = {0};
+    for (unsigned i = 0; i < cv.n && cv.first_arg + i < na; i++)
+        carried[cv.first_arg + i] = dl_operand(op, cv.first_arg + i)->type;
+    size_t mark = im->num_held;
+    im->holding++;
+    bool ok = false;
+    for (unsigned round = 1;; round++) {
+        im->num_held = mark;
+        ok = onnx_import_subgraph(im, g, s, op, 0, na, arg_types, carried);
+        if (!ok || !widen_carried(op, cv, carried)) break;
+        if (round == MAX_BODY_ROUNDS || ++im->body_reimports > MAX_BODY_REIMPORTS) {
+            dl_op_error(op,
+                        "the types of the loop-carried values do not settle (the body was "
+                        "imported %u times)",
+                        round);
+            ok = false;
+            break;
+        }
+        clear_region(op, 0);
+    }
+    im->holding--;
+    onnx_release_warnings(im);
+    return ok;
 }
 
 /* True if the model defines a local function with the node's op type and domain. */
@@ -310,9 +391,12 @@ bool onnx_import_node(onnx_importer *im, const Onnx__NodeProto *n, onnx_scope *s
             ok = false;
             break;
         }
-        const dl_type *arg_types[256] = {0};
-        unsigned na = region_arg_types(nc.op, arg_types, 256);
-        ok = onnx_import_subgraph(im, graphs[r], s, nc.op, r, na, arg_types) && ok;
+        const dl_type *arg_types[MAX_REGION_ARGS] = {0};
+        unsigned na = region_arg_types(nc.op, arg_types, MAX_REGION_ARGS);
+        if (nc.op->kind == DL_OP_graph_If)
+            ok = onnx_import_subgraph(im, graphs[r], s, nc.op, r, na, arg_types, NULL) && ok;
+        else
+            ok = import_loop_body(im, graphs[r], s, nc.op, na, arg_types) && ok;
     }
     if (ok && !placeholder) {
         ok = onnx_finish_op(im, nc.op, nc.outputs);

@@ -38,9 +38,26 @@ typedef struct onnx_importer {
     const char *dir;  /* folder that external data is relative to, or NULL (refused) */
     const dl_onnx_options *opts;
     const Onnx__ModelProto *model;
-    int64_t opset;        /* version of the default (ai.onnx) domain */
-    unsigned graph_depth; /* nesting of the graph being imported */
+    int64_t opset;           /* version of the default (ai.onnx) domain */
+    unsigned graph_depth;    /* nesting of the graph being imported */
+    unsigned body_reimports; /* Loop/Scan bodies imported again (node.c: import_loop_body) */
+    /* Warnings held back while a Loop/Scan body may still be imported again (holding > 0),
+     * so that a body imported twice warns once (onnx_warn). */
+    struct onnx_held_warning *held;
+    size_t num_held, cap_held;
+    unsigned holding;
 } onnx_importer;
+
+typedef struct onnx_held_warning {
+    dl_loc loc;
+    const char *msg;
+} onnx_held_warning;
+
+/* Emits a warning at loc, or holds it back while im->holding > 0. */
+__attribute__((format(printf, 3, 4))) void onnx_warn(onnx_importer *im, dl_loc loc, const char *fmt,
+                                                     ...);
+/* Emits the held warnings when nothing holds them any more. */
+void onnx_release_warnings(onnx_importer *im);
 
 /* Names visible in one graph: its inputs, initializers and node outputs, then the
  * enclosing graphs' names. */
@@ -111,12 +128,14 @@ Onnx__AttributeProto__AttributeType onnx_attr_kind(const Onnx__AttributeProto *a
 /* Imports the nodes of g into scope s (whose block already holds g's inputs and
  * initializers) in dependency order. Errors are emitted; returns false after any. */
 bool onnx_import_nodes(onnx_importer *im, const Onnx__GraphProto *g, onnx_scope *s);
-/* Imports g as the body of region `index` of op: block arguments for g's inputs (typed from
- * the declarations, or from arg_types where a declaration has no shape), its initializers and
- * nodes, and a graph.Yield of its outputs. */
+/* Imports g as the body of region `index` of op: block arguments for g's inputs, its
+ * initializers and nodes, and a graph.Yield of its outputs. Argument i is typed from its
+ * declaration, or from arg_types[i] where the declaration has no shape; where carried (may be
+ * NULL) has an entry, the type is joined with carried[i] (a loop-carried value's type). Both
+ * arrays have num_arg_types entries, NULL where they say nothing. */
 bool onnx_import_subgraph(onnx_importer *im, const Onnx__GraphProto *g, onnx_scope *outer,
                           dl_op *op, unsigned index, unsigned num_arg_types,
-                          const dl_type *const *arg_types);
+                          const dl_type *const *arg_types, const dl_type *const *carried);
 /* Warns where an inferred type contradicts a type the model declares for a value of g (in
  * value_info or the graph outputs): element types, ranks or sizes known in both differ. */
 void onnx_check_declared(onnx_importer *im, const Onnx__GraphProto *g, const onnx_scope *s);
@@ -156,6 +175,24 @@ dl_value *onnx_const_i64(onnx_importer *im, dl_op *before, dl_loc loc, const int
 /* A scalar graph.Constant of element type elem holding v, built before `before`. */
 dl_value *onnx_const_scalar(onnx_importer *im, dl_op *before, dl_loc loc, const dl_type *elem,
                             double v);
+
+/* ---- Bound inputs (bind.c) ---- */
+
+/* Checks opts->bindings against the graph inputs of g (inits: the initializer names): each
+ * names an input that is not an initializer, and no input is bound twice. Errors are emitted;
+ * returns false after any. */
+bool onnx_check_bindings(onnx_importer *im, const Onnx__GraphProto *g, const onnx_name_map *inits);
+/* The binding of the graph input name, or NULL. */
+const dl_input_binding *onnx_find_binding(onnx_importer *im, const char *name);
+/* Checks a bound value against the input's declared type (NULL when the model declares no
+ * shape; -shape overrides already applied): same element type (bfloat16 inputs also take the
+ * uint16 bits ONNX test data stores) and rank, equal sizes where the declaration's are static.
+ * Returns the value to use, or NULL after an error at loc naming the input. */
+const dl_attr *onnx_bound_value(onnx_importer *im, const Onnx__ValueInfoProto *vi,
+                                const dl_type *declared, const dl_attr *value, dl_loc loc);
+/* Appends the graph.Constant standing for bound input `name` to block; returns its value. */
+dl_value *onnx_bind_input(onnx_importer *im, dl_block *block, const char *name,
+                          const dl_attr *value);
 
 /* ---- Opset upgrades (upgrade.c) ---- */
 

@@ -18,13 +18,22 @@ typedef enum dl_emit_kind {
     DL_EMIT_HEADER, /* OUT.h */
 } dl_emit_kind;
 
+/* Wall-clock seconds of the phases of one dl_codegen call, in order (for -time-passes). */
+typedef struct dl_codegen_timing {
+    unsigned count;
+    struct {
+        const char *name; /* static string, e.g. "LLVM default<O3>" */
+        double seconds;
+    } phases[8];
+} dl_codegen_timing;
+
 typedef struct dl_codegen_options {
     const char *target; /* "host" (default), "x86-64", "x86-64-avx2", "x86-64-avx512", "nvptx..." */
     int opt_level;      /* 0..3: LLVM's default<ON> pipeline */
     dl_emit_kind emit;
-    const char *output; /* output path (for LIB: the .so; the header goes beside it) */
-    const char *name;   /* C symbol prefix of the model's entry points */
-    bool time_phases;   /* print the time of each phase (IR, optimisation, emission, link) */
+    const char *output;        /* output path (for LIB: the .so; the header goes beside it) */
+    const char *name;          /* C symbol prefix of the model's entry points */
+    dl_codegen_timing *timing; /* when set, receives the time of each phase */
 } dl_codegen_options;
 
 /* Generates code for module (loop level: builtin.func "main" whose body holds loop/arith ops,

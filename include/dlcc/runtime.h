@@ -31,8 +31,14 @@
  * Element types: f32 <-> Halide float(32), f16 float(16), bf16 bfloat(16), f64 float(64),
  * iN int(N), uN uint(N), bool uint(1) (one byte per element in memory).
  *
- * Intermediate values live in one arena of `arena_bytes` bytes, allocated per call with
- * halide_malloc and released with halide_free, so calls are reentrant and may run concurrently.
+ * Intermediate values live in one arena of `arena_bytes` bytes. The library keeps one arena
+ * between calls: a call takes the kept arena, or allocates one with halide_malloc when another
+ * call holds it, and gives it back when it returns (an arena that finds another one kept is
+ * freed with halide_free). So calls are reentrant and may run concurrently, and calls in a row
+ * reuse memory whose pages are already mapped. The kept arena (arena_bytes of memory) is freed
+ * with halide_free when the library is unloaded (dlclose; program exit for -emit=obj objects);
+ * a program that replaces Halide's allocator (halide_set_custom_malloc/free) does so before
+ * the first call.
  * Parallel loops run on Halide's thread pool (halide_do_par_for): its size follows
  * HL_NUM_THREADS or halide_set_num_threads(), which the library exports.
  * The library depends only on libc, libm, libpthread and libdl. */
@@ -88,7 +94,7 @@ typedef struct dlcc_model_info {
     const char *target;   /* the target the code was compiled for, e.g. "x86-64-avx2" */
     int32_t num_inputs, num_outputs;
     const dlcc_tensor_info *inputs, *outputs;
-    int64_t arena_bytes; /* bytes allocated per call for intermediate values */
+    int64_t arena_bytes; /* size of the arena of intermediate values (kept between calls) */
     int (*argv)(void **args);
     int (*run)(const void *const *inputs, void *const *outputs);
     const struct halide_filter_metadata_t *(*metadata)(void);

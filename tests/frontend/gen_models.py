@@ -160,6 +160,78 @@ def model_symbolic():
     return model(nodes, [vi("x", ["N", 3, None])], [vi("y", ["N", 3, None])])
 
 
+def model_bind():
+    """y = Reshape(x, shape) and z = Slice(x, starts, ends): shapes come from the inputs
+    'shape', 'starts' (of symbolic length n) and 'ends', so they are dynamic unless bound."""
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["y"]),
+             helper.make_node("Slice", ["x", "starts", "ends"], ["z"])]
+    i64 = TensorProto.INT64
+    return model(nodes, [vi("x", [2, 3]), vi("shape", [2], i64), vi("starts", ["n"], i64),
+                         vi("ends", [1], i64)],
+                 [helper.make_empty_tensor_value_info("y"),
+                  helper.make_empty_tensor_value_info("z")])
+
+
+def model_bind_bf16():
+    """c = Identity(b) with b a bfloat16 input (bound to ONNX's uint16-coded test data)."""
+    bf16 = TensorProto.BFLOAT16
+    return model([helper.make_node("Identity", ["b"], ["c"])], [vi("b", [2], bf16)],
+                 [vi("c", [2], bf16)])
+
+
+def model_bind_data(path):
+    """Test data of model_bind in folder `path`: input_K.pb named after the inputs (as in the
+    ONNX conformance data), output_K.pb, the same inputs without names in path/unnamed, and
+    bf16.pb: the bfloat16 values [1, -2] as ONNX test data stores them (uint16 bits)."""
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    inputs = [("x", x), ("shape", np.array([3, 2], dtype=np.int64)),
+              ("starts", np.array([1], dtype=np.int64)), ("ends", np.array([3], dtype=np.int64))]
+    outputs = [("y", x.reshape(3, 2)), ("z", x[1:3])]
+    for folder, named in [(path, True), (os.path.join(path, "unnamed"), False)]:
+        os.makedirs(folder, exist_ok=True)
+        for prefix, tensors in [("input", inputs), ("output", outputs)]:
+            for k, (name, a) in enumerate(tensors):
+                t = numpy_helper.from_array(a, name if named else "")
+                with open(os.path.join(folder, f"{prefix}_{k}.pb"), "wb") as f:
+                    f.write(t.SerializeToString())
+    with open(os.path.join(path, "bf16.pb"), "wb") as f:
+        bits = np.array([0x3F80, 0xC000], dtype=np.uint16)
+        f.write(numpy_helper.from_array(bits, "b").SerializeToString())
+
+
+def model_carried():
+    """A Loop and a Scan whose carried value grows each iteration (Concat): declared and
+    initially tensor<1xf32>, it is tensor<?xf32> inside the body. The Loop body also declares
+    a wrong type for 'cond_out' (one warning, though the body is imported twice)."""
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Concat", ["acc_in", "x"], ["acc_out"], axis=0)],
+        "body", [vi("iter", [], TensorProto.INT64), vi("cond_in", [], TensorProto.BOOL),
+                 vi("acc_in", [1])],
+        [vi("cond_out", [], TensorProto.BOOL), vi("acc_out", [None])],
+        value_info=[vi("cond_out", [2])])
+    scan_body = helper.make_graph(
+        [helper.make_node("Concat", ["state_in", "elem"], ["state_out"], axis=0)],
+        "scan_body", [vi("state_in", [1]), vi("elem", [1])], [vi("state_out", [None])])
+    trip = numpy_helper.from_array(np.array(3, dtype=np.int64), "trip")
+    nodes = [helper.make_node("Loop", ["trip", "", "init"], ["acc"], body=body),
+             helper.make_node("Scan", ["init", "seq"], ["state"], body=scan_body,
+                              num_scan_inputs=1)]
+    return model(nodes, [vi("init", [1]), vi("x", [1]), vi("seq", [4, 1])],
+                 [vi("acc", [None]), vi("state", [None])], inits=[trip])
+
+
+def model_shape_chain():
+    """Reshape(x, Concat(Shape(x)[0], [-1])): a shape computation that folding removes."""
+    minus1 = numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus1")
+    zero = numpy_helper.from_array(np.array([0], dtype=np.int64), "zero")
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Gather", ["s", "zero"], ["d0"], axis=0),
+             helper.make_node("Concat", ["d0", "minus1"], ["target"], axis=0),
+             helper.make_node("Reshape", ["x", "target"], ["y"])]
+    return model(nodes, [vi("x", [2, 3, 4])], [vi("y", [2, 12])], inits=[minus1, zero])
+
+
 def model_unordered():
     """Nodes listed out of dependency order (imported in topological order)."""
     nodes = [helper.make_node("Neg", ["a"], ["b"]), helper.make_node("Abs", ["x"], ["a"])]

@@ -2,8 +2,10 @@
 """const_inputs.py: checks the lowering of ops whose conformance tests feed shape parameters as
 graph inputs (Reshape's shape, Slice's starts, Resize's scales, TopK's K, ...). Such models have
 dynamic shapes, so the plain conformance check cannot compile them; here each is rewritten with
-those inputs turned into initializers holding the test's own values (every input but the first,
-or all inputs when the model has one), then lower_run executes it against the reference outputs.
+those inputs turned into initializers holding the test's own values (every input but the first;
+all inputs when the model has one, or when every input holds at most one element: then they are
+all parameters, as in Range, MelWeightMatrix or a Loop's trip count, condition and initial
+value), then lower_run executes it against the reference outputs.
 
 Every in-scope model whose plain conformance entry says "dynamic shape" is a candidate.
 Expected failures are listed in const_inputs_xfail.txt ("suite/model: reason").
@@ -41,13 +43,17 @@ def freeze(src, dst):
     graph = model.graph
     inits = {i.name for i in graph.initializer}
     inputs = [i for i in graph.input if i.name not in inits]
-    keep = inputs[:1] if len(inputs) > 1 else []
     data = os.path.join(src, "test_data_set_0")
-    os.makedirs(os.path.join(dst, "test_data_set_0"), exist_ok=True)
-    for k, vi in enumerate(inputs):
+    tensors = []
+    for k in range(len(inputs)):
         t = onnx.TensorProto()
         with open(os.path.join(data, f"input_{k}.pb"), "rb") as f:
             t.ParseFromString(f.read())
+        tensors.append(t)
+    all_parameters = all(numpy_helper.to_array(t).size <= 1 for t in tensors)
+    keep = inputs[:1] if len(inputs) > 1 and not all_parameters else []
+    os.makedirs(os.path.join(dst, "test_data_set_0"), exist_ok=True)
+    for vi, t in zip(inputs, tensors):
         if vi in keep:
             with open(os.path.join(dst, "test_data_set_0", f"input_{keep.index(vi)}.pb"), "wb") as f:
                 f.write(t.SerializeToString())
