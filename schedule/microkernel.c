@@ -276,8 +276,11 @@ bool sched_mk_choose(dl_op *op, const sched_options *o, sched_mk_choice *c) {
         sched_mk_access out =
             classify(dl_operand(op, (unsigned)num_inputs), om, ext, rank, v, &out_pack, 0, NULL);
         m.out_contiguous = out == SCHED_MK_CONTIGUOUS;
-        bool packs = false;
-        for (int k = 0; k < num_inputs; k++) packs |= m.access[k] == SCHED_MK_PACK;
+        bool packs = false, strided = false;
+        for (int k = 0; k < num_inputs; k++) {
+            packs |= m.access[k] == SCHED_MK_PACK;
+            strided |= m.access[k] == SCHED_MK_STRIDED;
+        }
         for (int u = -1; u < rank; u++) {
             if (u == v || (u >= 0 && (red[u] || ext[u] <= 1))) continue;
             m.outer = 1;
@@ -290,7 +293,10 @@ bool sched_mk_choose(dl_op *op, const sched_options *o, sched_mk_choice *c) {
             for (int vecs = 1; vecs <= SCHED_MK_MAX_VECS; vecs++) {
                 if ((vecs - 1) * lanes >= ext[v]) break;
                 for (int rows = 1; rows <= (u >= 0 ? SCHED_MK_MAX_ROWS : 1); rows++) {
-                    if (rows > eu || rows * vecs + vecs + 2 > o->target.vector_regs) break;
+                    /* accumulators, the vectors of a step (a strided one takes a wide pair of
+                     * registers and its shuffle), a broadcast and a spare */
+                    int live = rows * vecs + vecs * (strided ? 3 : 1) + 2;
+                    if (rows > eu || live > o->target.vector_regs) break;
                     double cost = total_cycles(&m, eu, rows, ext[v], vecs);
                     if (packs) cost *= 1.0001; /* equal costs: leave the constants alone */
                     if (best >= 0 && cost >= best) continue;
@@ -470,7 +476,6 @@ bool sched_mk_plan(sched_scop *scop, int gi, const sched_options *o) {
     /* Constants read by vectors become panels: those read across the vector dim must, those
      * already contiguous along it gain one sequential stream through the reduction (rather
      * than a few lines per reduction step, a row apart). */
-    const dl_attr *maps = dl_op_attr(l->op, "maps");
     for (int k = 0; k < choice.num_operands - 1; k++) {
         int r = choice.pack_result[k];
         if ((choice.access[k] != SCHED_MK_PACK && choice.access[k] != SCHED_MK_CONTIGUOUS) || r < 0)
@@ -484,7 +489,6 @@ bool sched_mk_plan(sched_scop *scop, int gi, const sched_options *o) {
         if (choice.access[k] == SCHED_MK_PACK || (panel && !same && t->rank >= 2))
             sched_pack_operand(scop, l->op, (unsigned)k, r, mk->tile[mk->jv]);
     }
-    (void)maps;
     g->mk = mk;
     return true;
 }

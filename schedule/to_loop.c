@@ -578,13 +578,10 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
             if (par && trips >= 0 && trips <= 2 * e->o->target.threads && b < 0.95 &&
                 better_inside(e, body, b))
                 par = false;
-            /* Many cheap iterations run in chunks: each parallel iteration costs the thread
-             * pool a lock and an unlock (64+ iterations of less than 4096 instances each). */
-            int64_t chunk = 1;
-            if (par && trips >= 64 && info->instances / trips < 4096) {
-                chunk = (4096 + info->instances / trips) / (info->instances / trips + 1);
-                if (chunk > trips / 16) chunk = trips / 16;
-            }
+            /* Many iterations run in chunks, eight per thread: each parallel iteration costs
+             * the thread pool a lock and an unlock, and neighbours share cache lines. */
+            int64_t chunk = 1, most = 8 * (int64_t)e->o->target.threads;
+            if (par && trips > most) chunk = (trips + most - 1) / most;
             dl_op *loop, *outer = NULL;
             dl_value *iv;
             if (par && chunk > 1) {

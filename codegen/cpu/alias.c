@@ -7,8 +7,10 @@
  * not overlap), one per kernel.alloc, and one per group of arena views whose byte ranges
  * overlap (plan-memory only overlaps buffers that are never live together, or reuses a dead
  * input in place: overlapping views share a scope, so no claim is ever made about them).
- * Views of an argument or allocation share its scope. Constant globals, stack buffers and
- * direct accesses to the arena get no tag (LLVM then assumes nothing about them). */
+ * Views of an argument or allocation share its scope. Constant globals share one scope: they
+ * are never written, so they overlap nothing that is (LLVM cannot tell by itself when they are
+ * defined by the data object, outside the module). Stack buffers and direct accesses to the
+ * arena get no tag (LLVM then assumes nothing about them). */
 #include "codegen/cg.h"
 
 #include <llvm-c/DebugInfo.h>
@@ -36,6 +38,7 @@ typedef struct analysis {
     root *roots;
     unsigned n, cap;
     int num_scopes;
+    int constants_scope; /* the scope of every kernel.global, -1 before the first */
 } analysis;
 
 static root *root_of(analysis *a, const dl_value *v) {
@@ -74,6 +77,9 @@ static dl_walk_result visit(dl_op *op, void *user) {
     analysis *a = user;
     if (op->kind == DL_OP_kernel_alloc) {
         add(a, &op->results[0], (root){.kind = ROOT_SCOPE, .scope = a->num_scopes++});
+    } else if (op->kind == DL_OP_kernel_global) {
+        if (a->constants_scope < 0) a->constants_scope = a->num_scopes++;
+        add(a, &op->results[0], (root){.kind = ROOT_SCOPE, .scope = a->constants_scope});
     } else if (op->kind == DL_OP_kernel_view) {
         root *src = root_of(a, dl_operand(op, 0));
         int64_t off = dl_op_attr_int(op, "offset", 0);
@@ -136,7 +142,9 @@ static LLVMMetadataRef distinct_node(cg_module *m, LLVMMetadataRef *ops, unsigne
 void cg_alias_analyze(cg_module *m) {
     const cg_signature *sig = m->sig;
     dl_block *entry = dl_func_entry(sig->func);
-    analysis a = {.m = m, .arena = sig->has_arena ? entry->args[entry->num_args - 1] : NULL};
+    analysis a = {.m = m,
+                  .arena = sig->has_arena ? entry->args[entry->num_args - 1] : NULL,
+                  .constants_scope = -1};
     for (unsigned i = 0; i < sig->num_inputs + sig->num_outputs; i++)
         add(&a, entry->args[i], (root){.kind = ROOT_SCOPE, .scope = a.num_scopes++});
     dl_walk(sig->func, visit, &a);

@@ -239,8 +239,16 @@ static LLVMValueRef inline_constant(cg_module *m, dl_op *op, const char *name, c
     return g;
 }
 
+/* Whether every element has the same bytes: splats, and data such as a LayerNorm's ones and
+ * zeros (the overlapping compare stops at the first difference). */
+static bool is_uniform(const dl_attr *v, size_t bytes, size_t esize) {
+    const char *data = v->u.dense.data;
+    return v->u.dense.splat || bytes <= esize || memcmp(data, data + esize, bytes - esize) == 0;
+}
+
 /* kernel.global: a 64-byte aligned read-only global (one per op, shared by every function that
- * uses it): in the data object when large (m->external_data), else an LLVM constant. */
+ * uses it): in the data object when large (m->external_data), else an LLVM constant. Uniform
+ * constants stay LLVM constants up to a size, since LLVM folds them (x * 1 + 0 disappears). */
 static dl_status emit_global(cg_func *f, dl_op *op) {
     cg_module *m = f->m;
     dl_value *r = &op->results[0];
@@ -250,7 +258,8 @@ static dl_status emit_global(cg_func *f, dl_op *op) {
         const dl_type *t = r->type;
         size_t esize = dl_scalar_size(t->elem->kind);
         size_t bytes = (size_t)dl_type_num_elements(t) * esize;
-        bool external = m->external_data && bytes >= CG_EXTERNAL_DATA_MIN_BYTES;
+        bool external = m->external_data && bytes >= CG_EXTERNAL_DATA_MIN_BYTES &&
+                        !(is_uniform(v, bytes, esize) && bytes <= CG_INLINE_UNIFORM_MAX_BYTES);
         const char *name = r->name ? dl_sprintf(m->ctx, "%s.%s.%s", m->name,
                                                 external ? "weight" : "const", r->name)
                                    : cg_private_name(m, external ? "weight" : "const");

@@ -3,8 +3,10 @@
  *     its header, sections, symbols (hidden, global, 64-byte aligned, sized) and bytes (data
  *     blocks, splats expanded, zero padding) are checked.
  *  2. A loop-level program copying kernel.global constants of every element type to outputs,
- *     compiled to a library and compared with the reference interpreter: constants just above,
- *     at and below the size that moves them to the data object, and splats.
+ *     compiled to a library and compared with the reference interpreter: random data just
+ *     above, at and below the size that moves constants to the data object, uniform data and
+ *     splats (kept LLVM constants up to a size), and a splat above that size; the library's
+ *     symbols show which constants went to the data object.
  * Usage: test_codegen_weights WORK_DIR [-O0..-O3] [-target=T] [-v] */
 #include "codegen/cg.h"
 #include "differential.h"
@@ -133,19 +135,46 @@ static int type_bytes(const char *t) {
     return atoi(t[0] == 'b' ? t + 2 : t + 1) / 8;
 }
 
-/* Hex bytes of n random elements of type t (bools are 0 or 1). */
-static void print_hex(FILE *f, const char *t, int64_t n) {
+/* Hex bytes of n elements of type t (bools are 0 or 1): random ones, or (uniform) one random
+ * element repeated. */
+static void print_hex(FILE *f, const char *t, int64_t n, bool uniform) {
     fputs("\"0x", f);
-    int64_t bytes = n * type_bytes(t);
-    for (int64_t i = 0; i < bytes; i++)
-        fprintf(f, "%02X", strcmp(t, "i1") == 0 ? (unsigned)(rng() & 1) : (unsigned)(rng() & 255));
+    int es = type_bytes(t);
+    unsigned char element[8];
+    for (int64_t i = 0; i < n; i++) {
+        for (int b = 0; b < es && (!uniform || i == 0); b++)
+            element[b] = strcmp(t, "i1") == 0 ? (unsigned char)(rng() & 1) : (unsigned char)rng();
+        for (int b = 0; b < es; b++) fprintf(f, "%02X", element[b]);
+    }
     fputc('"', f);
 }
 
-/* One constant per (type, case), each copied to its own output by a loop. The cases: just
- * above the external size, exactly at it, just below it (an LLVM constant), and a splat. */
+/* The cases of each type: random data just above the size that moves constants to the data
+ * object, exactly at it and just below it (an LLVM constant); uniform data (kept an LLVM
+ * constant): a splat, the same element written out, and a splat too large to keep (the data
+ * object expands it). */
+enum { ABOVE, AT, BELOW, SPLAT, UNIFORM, BIG_SPLAT, NUM_CASES };
+static const char *const case_names[NUM_CASES] = {"above", "at",      "below",
+                                                  "splat", "uniform", "big_splat"};
+/* Cases that go to the data object. */
+static bool is_external(int c) {
+    return c == ABOVE || c == AT || c == BIG_SPLAT;
+}
+
+static int64_t case_elements(int c, int64_t es) {
+    int64_t limit = CG_EXTERNAL_DATA_MIN_BYTES;
+    switch (c) {
+    case ABOVE: return limit / es + 3;
+    case AT: return limit / es;
+    case BELOW: return limit / es - 1;
+    case SPLAT: return 4096 / es + 1;
+    case UNIFORM: return 2 * limit / es + 1;
+    default: return CG_INLINE_UNIFORM_MAX_BYTES / es + 1;
+    }
+}
+
+/* One constant per (type, case), each copied to its own output by a loop. */
 static char *weights_program(size_t *len) {
-    static const char *const cases[] = {"above", "at", "below", "splat"};
     char *text, *sig_text, *body_text;
     size_t sig_len, body_len;
     FILE *sig = open_memstream(&sig_text, &sig_len), *body = open_memstream(&body_text, &body_len);
@@ -159,14 +188,12 @@ static char *weights_program(size_t *len) {
     int k = 0;
     for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++) {
         const char *t = types[ti];
-        int64_t es = type_bytes(t), limit = CG_EXTERNAL_DATA_MIN_BYTES;
-        int64_t counts[4] = {limit / es + 3, limit / es, limit / es - 1, 4096 / es + 1};
-        for (int c = 0; c < 4; c++, k++) {
-            int64_t n = counts[c];
+        for (int c = 0; c < NUM_CASES; c++, k++) {
+            int64_t n = case_elements(c, type_bytes(t));
             fprintf(sig, "%smemref<%lldx%s>", k ? ", " : "", (long long)n, t);
-            fprintf(names, "%s\"%s_%s\"", k ? ", " : "", t, cases[c]);
+            fprintf(names, "%s\"%s_%s\"", k ? ", " : "", t, case_names[c]);
             fprintf(body, "    %%g%d = kernel.global() {value = dense<", k);
-            print_hex(body, t, c == 3 ? 1 : n);
+            print_hex(body, t, c == SPLAT || c == BIG_SPLAT ? 1 : n, c == UNIFORM);
             fprintf(body, "> : tensor<%lldx%s>} : () -> (memref<%lldx%s>)\n", (long long)n, t,
                     (long long)n, t);
             fprintf(body, "    %%n%d = arith.constant() {value = %lld : index} : () -> (index)\n",
@@ -208,6 +235,23 @@ static char *weights_program(size_t *len) {
     return text;
 }
 
+/* The constants that went to the data object are the local symbols weights.weight.*. */
+static void check_symbols(const char *work_dir) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "nm %s/weights.so", work_dir);
+    FILE *p = popen(cmd, "r");
+    char line[512];
+    int externals = 0, expected = 0;
+    while (p && fgets(line, sizeof line, p))
+        if (strstr(line, " r weights.weight.")) externals++;
+    CHECK(p && pclose(p) == 0);
+    for (int c = 0; c < NUM_CASES; c++) expected += is_external(c);
+    expected *= (int)(sizeof types / sizeof *types);
+    if (externals != expected)
+        fprintf(stderr, "%d constants in the data object, expected %d\n", externals, expected);
+    CHECK(externals == expected);
+}
+
 int main(int argc, char **argv) {
     diff_config cfg = {.opt_level = 2};
     for (int i = 1; i < argc; i++) {
@@ -231,6 +275,7 @@ int main(int argc, char **argv) {
     if (cfg.verbose) fputs(text, stderr);
     if (diff_check_text(&cfg, "weights", text, len)) failures++;
     free(text);
+    check_symbols(cfg.work_dir);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
