@@ -49,27 +49,7 @@ static int64_t view_offset(const dl_value *v) {
 
 /* Element strides of a static memref layout; false when it is not static. */
 static bool layout(const dl_type *t, int64_t *strides) {
-    if (t->kind != DL_TY_MEMREF || t->rank > SCHED_MAX_DIMS || !dl_type_has_static_shape(t) ||
-        t->offset == DL_DYN)
-        return false;
-    int64_t s = 1;
-    for (int r = t->rank - 1; r >= 0; r--) {
-        strides[r] = t->strides ? t->strides[r] : s;
-        if (strides[r] == DL_DYN) return false;
-        s *= t->dims[r];
-    }
-    return true;
-}
-
-/* Elements spanned by a static layout from its base (offset included). */
-static int64_t span(const dl_type *t) {
-    int64_t strides[SCHED_MAX_DIMS], last = t->offset;
-    if (!layout(t, strides)) return 0;
-    for (int r = 0; r < t->rank; r++) {
-        if (t->dims[r] == 0) return 0;
-        last += (t->dims[r] - 1) * (strides[r] > 0 ? strides[r] : 0);
-    }
-    return last + 1;
+    return t->rank <= SCHED_MAX_DIMS && dl_memref_strides(t, strides);
 }
 
 static size_t esize(const dl_type *t) {
@@ -226,10 +206,11 @@ static void print_whole(FILE *f, const sched_scop *scop, int a) {
         }
         break;
     case SCHED_ARRAY_LINEAR:
-        fprintf(f, "%s[b] : 0 <= b < %lld", arr->name, (long long)span(t));
+        fprintf(f, "%s[b] : 0 <= b < %lld", arr->name, (long long)dl_memref_span(t));
         break;
     case SCHED_ARRAY_BYTES:
-        fprintf(f, "%s[b] : 0 <= b < %lld", arr->name, (long long)(span(t) * (int64_t)esize(t)));
+        fprintf(f, "%s[b] : 0 <= b < %lld", arr->name,
+                (long long)(dl_memref_span(t) * (int64_t)esize(t)));
         break;
     case SCHED_ARRAY_OPAQUE: fprintf(f, "%s[]", arr->name); break;
     }

@@ -120,27 +120,9 @@ static void release_to(interp *ip, size_t mark) {
     while (ip->num_allocs > mark) free(ip->allocs[--ip->num_allocs]);
 }
 
-/* Element strides of a static memref type (row-major unless the type gives strides). */
-static bool strides_of(const dl_type *t, int64_t *strides) {
-    if (!dl_type_has_static_shape(t) || t->offset == DL_DYN) return false;
-    int64_t s = 1;
-    for (int r = t->rank - 1; r >= 0; r--) {
-        strides[r] = t->strides ? t->strides[r] : s;
-        if (strides[r] == DL_DYN) return false;
-        s *= t->dims[r];
-    }
-    return true;
-}
-
 /* Bytes a static memref type spans from its base pointer. */
 static size_t span_bytes(const dl_type *t) {
-    int64_t strides[MAX_RANK], last = t->offset;
-    if (t->rank > MAX_RANK || !strides_of(t, strides)) return 0;
-    for (int r = 0; r < t->rank; r++) {
-        if (t->dims[r] == 0) return 0;
-        last += (t->dims[r] - 1) * (strides[r] > 0 ? strides[r] : 0);
-    }
-    return (size_t)(last + 1) * dl_scalar_size(t->elem->kind);
+    return (size_t)dl_memref_span(t) * dl_scalar_size(t->elem->kind);
 }
 
 /* Address of element idx of memref value m accessed with `lanes` consecutive lanes along the
@@ -149,7 +131,7 @@ static dl_status address(dl_op *op, const dl_value *m, const slot *ms, const int
                          unsigned lanes, char **out, int64_t *lane_step) {
     const dl_type *t = m->type;
     int64_t strides[MAX_RANK];
-    if (t->rank > MAX_RANK || !strides_of(t, strides))
+    if (t->rank > MAX_RANK || !dl_memref_strides(t, strides))
         return dl_op_error(op, "interpreter: memref %s has no static layout",
                            dl_type_str(op->ctx, t));
     int64_t off = t->offset;
@@ -225,7 +207,7 @@ static dl_status exec_memory_def(interp *ip, dl_op *op) {
         return DL_OK;
     }
     int64_t strides[MAX_RANK];
-    if (t->rank > MAX_RANK || !strides_of(t, strides))
+    if (t->rank > MAX_RANK || !dl_memref_strides(t, strides))
         return dl_op_error(op, "interpreter: memref %s has no static layout",
                            dl_type_str(op->ctx, t));
     size_t bytes = span_bytes(t);

@@ -195,6 +195,29 @@ int64_t dl_type_num_elements(const dl_type *t) {
     return n;
 }
 
+bool dl_memref_strides(const dl_type *t, int64_t *strides) {
+    if (t->kind != DL_TY_MEMREF || !dl_type_has_static_shape(t) || t->offset == DL_DYN)
+        return false;
+    int64_t s = 1;
+    for (int r = t->rank - 1; r >= 0; r--) {
+        strides[r] = t->strides ? t->strides[r] : s;
+        if (strides[r] == DL_DYN) return false;
+        s *= t->dims[r];
+    }
+    return true;
+}
+
+int64_t dl_memref_span(const dl_type *t) {
+    if (t->kind != DL_TY_MEMREF || t->rank > 64) return 0;
+    int64_t strides[64], last = t->offset;
+    if (!dl_memref_strides(t, strides)) return 0;
+    for (int r = 0; r < t->rank; r++) {
+        if (t->dims[r] == 0) return 0;
+        last += (t->dims[r] - 1) * (strides[r] > 0 ? strides[r] : 0);
+    }
+    return last + 1;
+}
+
 /* ---- Printing ---- */
 
 static bool is_bare_name(const char *s) {

@@ -97,6 +97,13 @@ bool dl_type_has_static_shape(const dl_type *t);
 /* Number of elements of a static shape; -1 if dynamic or on overflow past 2^62. */
 int64_t dl_type_num_elements(const dl_type *t);
 
+/* Element strides of a memref with a static layout (row-major unless the type gives strides)
+ * into strides[0..rank); false when a size, stride or the offset is dynamic. */
+bool dl_memref_strides(const dl_type *t, int64_t *strides);
+/* Elements a static memref spans from its base pointer (offset and farthest element included):
+ * 0 when it is empty or its layout is not static. */
+int64_t dl_memref_span(const dl_type *t);
+
 /* Prints the type in the IR text syntax. */
 void dl_type_print(const dl_type *t, FILE *out);
 /* The type as an arena string. */
