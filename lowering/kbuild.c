@@ -19,6 +19,15 @@ void kb_reduction(kb_generic *g, int d) {
     g->reduction[d] = true;
 }
 
+void kb_begin_pairs(kb_generic *g, dl_builder *top, int rank, const int64_t *dims, int64_t n) {
+    int64_t dom[KB_MAX_DIMS];
+    DL_ASSERT(rank >= 0 && rank < KB_MAX_DIMS);
+    memcpy(dom, dims, sizeof(int64_t) * (size_t)rank);
+    dom[rank] = n;
+    kb_begin(g, top, rank + 1, dom);
+    kb_reduction(g, rank);
+}
+
 static unsigned add_operand(kb_generic *g, dl_value *buf, const dl_affine_map *map) {
     DL_ASSERT(!g->op && g->num_operands < KB_MAX_OPERANDS);
     DL_ASSERT(buf->type->kind == DL_TY_MEMREF);
@@ -44,6 +53,11 @@ unsigned kb_in_indirect(kb_generic *g, dl_value *buf) {
 
 unsigned kb_out_indirect(kb_generic *g, dl_value *buf) {
     return kb_out(g, buf, kb_map_zero(g->ctx, (unsigned)g->rank, (unsigned)buf->type->rank));
+}
+
+unsigned kb_in_scalar(kb_generic *g, dl_value *buf) {
+    DL_ASSERT(dl_type_num_elements(buf->type) == 1);
+    return kb_in(g, buf, kb_map_zero(g->ctx, (unsigned)g->rank, (unsigned)buf->type->rank));
 }
 
 dl_builder *kb_body(kb_generic *g) {
@@ -141,6 +155,35 @@ const dl_affine_map *kb_map_zero(dl_context *ctx, unsigned ndims, unsigned rank)
     return kb_map_dims(ctx, ndims, rank, dims);
 }
 
+const dl_affine_map *kb_map_shift(dl_context *ctx, unsigned n, const int64_t *off) {
+    const dl_affine_expr *res[KB_MAX_DIMS];
+    DL_ASSERT(n <= KB_MAX_DIMS);
+    for (unsigned k = 0; k < n; k++)
+        res[k] = dl_aff_add(ctx, dl_aff_dim(ctx, k), dl_aff_const(ctx, off[k]));
+    return kb_map(ctx, n, n, res);
+}
+
+const dl_affine_map *kb_map_part(dl_context *ctx, int rank, int axis, int64_t off, bool dropped) {
+    const dl_affine_expr *res[KB_MAX_DIMS];
+    DL_ASSERT(rank <= KB_MAX_DIMS);
+    for (int k = 0, e = 0; k < rank; k++) {
+        if (k == axis && dropped) {
+            res[k] = dl_aff_const(ctx, off);
+            continue;
+        }
+        res[k] = dl_aff_dim(ctx, (unsigned)e++);
+        if (k == axis) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, off));
+    }
+    return kb_map(ctx, (unsigned)(rank - dropped), (unsigned)rank, res);
+}
+
+const dl_affine_map *kb_map_along(dl_context *ctx, int rank, int axis) {
+    int dims[KB_MAX_DIMS];
+    DL_ASSERT(rank < KB_MAX_DIMS);
+    for (int k = 0; k < rank; k++) dims[k] = k == axis ? rank : k;
+    return kb_map_dims(ctx, (unsigned)(rank + 1), (unsigned)rank, dims);
+}
+
 const dl_affine_expr *kb_linear(dl_context *ctx, int64_t c0, unsigned ndims, const int64_t *coef) {
     const dl_affine_expr *e = dl_aff_const(ctx, c0);
     for (unsigned k = 0; k < ndims; k++)
@@ -166,6 +209,13 @@ const dl_affine_map *kb_map_reduced(dl_context *ctx, int rank, const bool *axes,
 
 const dl_type *kb_memref(dl_context *ctx, const dl_type *elem, int rank, const int64_t *dims) {
     return dl_type_memref(ctx, elem, rank, dims, NULL, 0);
+}
+
+const dl_type *kb_memref_kept(dl_context *ctx, const dl_type *t, const bool *axes) {
+    int64_t dims[KB_MAX_DIMS];
+    DL_ASSERT(t->rank <= KB_MAX_DIMS);
+    for (int k = 0; k < t->rank; k++) dims[k] = axes[k] ? 1 : t->dims[k];
+    return kb_memref(ctx, t->elem, t->rank, dims);
 }
 
 dl_value *kb_alloc(dl_builder *top, const dl_type *memref) {

@@ -42,6 +42,10 @@ typedef struct kb_generic {
 void kb_begin(kb_generic *g, dl_builder *top, int rank, const int64_t *dims);
 /* Marks domain dimension d as a reduction dimension. */
 void kb_reduction(kb_generic *g, int d);
+/* Starts a generic over dims (rank dims, parallel) and one more reduction dimension d_rank of
+ * extent n: pairs of positions along an axis, the second reached with kb_map_along (ranks,
+ * prefix sums, transforms). */
+void kb_begin_pairs(kb_generic *g, dl_builder *top, int rank, const int64_t *dims, int64_t n);
 /* Adds an input (before any output) or an output operand accessed at map; returns its
  * operand index (which is also its body-argument index). */
 unsigned kb_in(kb_generic *g, dl_value *buf, const dl_affine_map *map);
@@ -50,6 +54,8 @@ unsigned kb_out(kb_generic *g, dl_value *buf, const dl_affine_map *map);
  * indices); its map is the constant origin, which is in bounds for a non-empty buffer. */
 unsigned kb_in_indirect(kb_generic *g, dl_value *buf);
 unsigned kb_out_indirect(kb_generic *g, dl_value *buf);
+/* Adds the one element of buf (any rank) as an input: its body argument is that value. */
+unsigned kb_in_scalar(kb_generic *g, dl_value *buf);
 /* Creates the kernel.generic with its attributes and body block; returns the body builder.
  * The builder's location is top's. */
 dl_builder *kb_body(kb_generic *g);
@@ -83,6 +89,15 @@ const dl_affine_map *kb_map_bcast(dl_context *ctx, unsigned ndims, const int64_t
 const dl_affine_map *kb_map_first(dl_context *ctx, unsigned ndims, unsigned m);
 /* Every result the constant 0 (rank results). */
 const dl_affine_map *kb_map_zero(dl_context *ctx, unsigned ndims, unsigned rank);
+/* (d0..dn-1) -> (d0 + off[0], .., dn-1 + off[n-1]) */
+const dl_affine_map *kb_map_shift(dl_context *ctx, unsigned n, const int64_t *off);
+/* Where a part lies in a whole of `rank` dims that it fills from offset `off` along `axis`:
+ * (e0..) -> (.., e_axis + off, ..) when the part has the whole's rank, or (.., off, ..) when the
+ * part lacks that axis (`dropped`: one slice of the whole). */
+const dl_affine_map *kb_map_part(dl_context *ctx, int rank, int axis, int64_t off, bool dropped);
+/* Over the domain of kb_begin_pairs (rank + 1 dims): d_rank along `axis`, the other dims their
+ * own: (d0..d_rank) -> (d0, .., d_rank, .., d_rank-1). */
+const dl_affine_map *kb_map_along(dl_context *ctx, int rank, int axis);
 /* The affine expression c0 + sum coef[k] * d_k (coefficients over ndims dimensions). */
 const dl_affine_expr *kb_linear(dl_context *ctx, int64_t c0, unsigned ndims, const int64_t *coef);
 
@@ -102,6 +117,8 @@ dl_value *kb_sub(dl_builder *b, dl_value *x, dl_value *y);
 dl_value *kb_mul(dl_builder *b, dl_value *x, dl_value *y);
 dl_value *kb_div(dl_builder *b, dl_value *x, dl_value *y);
 dl_value *kb_fma(dl_builder *b, dl_value *x, dl_value *y, dl_value *z);
+/* acc + x * y with x and y converted to acc's type first (a multiply-accumulate step). */
+dl_value *kb_mac(dl_builder *b, dl_value *acc, dl_value *x, dl_value *y);
 /* arith.cmp with pred one of "eq" "ne" "lt" "le" "gt" "ge" (i1 result). */
 dl_value *kb_cmp(dl_builder *b, const char *pred, dl_value *x, dl_value *y);
 dl_value *kb_select(dl_builder *b, dl_value *cond, dl_value *x, dl_value *y);
@@ -150,6 +167,9 @@ void kb_while_end(dl_builder *body, dl_value *again);
 
 /* memref type with elem and dims. */
 const dl_type *kb_memref(dl_context *ctx, const dl_type *elem, int rank, const int64_t *dims);
+/* The memref type of t's element type and shape with the axes in `axes` (a mask) of size 1: a
+ * reduction's result with kept dims, which broadcasts back against t. */
+const dl_type *kb_memref_kept(dl_context *ctx, const dl_type *t, const bool *axes);
 /* A new kernel.alloc of a memref type. */
 dl_value *kb_alloc(dl_builder *top, const dl_type *memref);
 /* A kernel.view of buf with another shape (same element count), offset 0. */

@@ -63,6 +63,11 @@ dl_value *kb_fma(dl_builder *b, dl_value *x, dl_value *y, dl_value *z) {
     return dl_build1(b, DL_OP_arith_fma, 3, (dl_value *[]){x, y, z}, x->type);
 }
 
+dl_value *kb_mac(dl_builder *b, dl_value *acc, dl_value *x, dl_value *y) {
+    const dl_type *t = acc->type;
+    return kb_add(b, acc, kb_mul(b, kb_cast(b, x, t), kb_cast(b, y, t)));
+}
+
 dl_value *kb_cmp(dl_builder *b, const char *pred, dl_value *x, dl_value *y) {
     DL_ASSERT(x->type == y->type);
     dl_value *r =

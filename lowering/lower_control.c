@@ -50,10 +50,7 @@ static dl_value *slice_of(dl_lower *lw, dl_value *x, int axis, int64_t t) {
         return v;
     }
     dl_value *s = kb_alloc(lw_top(lw), st);
-    const dl_affine_expr *res[KB_MAX_DIMS];
-    for (int k = 0, n = 0; k < xt->rank; k++)
-        res[k] = k == axis ? dl_aff_const(ctx, t) : dl_aff_dim(ctx, (unsigned)n++);
-    kb_copy(lw_top(lw), x, kb_map(ctx, (unsigned)st->rank, (unsigned)xt->rank, res), s);
+    kb_copy(lw_top(lw), x, kb_map_part(ctx, xt->rank, axis, t, true), s);
     return s;
 }
 
@@ -103,13 +100,10 @@ static dl_status lower_scan(dl_lower *lw, dl_op *op) {
             /* out[.., pos, ..] = element, pos along the output axis */
             const dl_type *et = ys[N + k]->type, *ot = outs[k]->type;
             if (et->rank != ot->rank - 1) return dl_op_error(op, "scan output %u's rank", k);
-            const dl_affine_expr *res[KB_MAX_DIMS];
             int64_t pos = out_dirs[k] ? T - 1 - t : t;
-            for (int d = 0, n = 0; d < ot->rank; d++)
-                res[d] = d == oaxes[k] ? dl_aff_const(ctx, pos) : dl_aff_dim(ctx, (unsigned)n++);
             kb_copy_box(lw_top(lw), et->rank, et->dims, ys[N + k],
                         kb_map_id(ctx, (unsigned)et->rank), outs[k],
-                        kb_map(ctx, (unsigned)et->rank, (unsigned)ot->rank, res));
+                        kb_map_part(ctx, ot->rank, oaxes[k], pos, true));
         }
     }
     for (unsigned i = 0; i < N; i++) lw_bind(lw, dl_result(op, i), args[i]);

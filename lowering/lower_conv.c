@@ -74,13 +74,10 @@ dl_value *lw_padded_input(dl_lower *lw, dl_value *x, int ns, const int64_t *pad_
     if (!padded) return x;
     dl_value *p = lw_temp(lw, t->elem, t->rank, dims);
     kb_fill(lw_top(lw), p, fill);
-    const dl_affine_expr *res[KB_MAX_DIMS];
-    for (int k = 0; k < t->rank; k++) {
-        res[k] = dl_aff_dim(ctx, (unsigned)k);
-        if (k >= 2) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, pad_begin[k - 2]));
-    }
+    int64_t off[KB_MAX_DIMS] = {0};
+    memcpy(off + 2, pad_begin, sizeof(int64_t) * (size_t)ns);
     kb_copy_box(lw_top(lw), t->rank, t->dims, x, kb_map_id(ctx, (unsigned)t->rank), p,
-                kb_map(ctx, (unsigned)t->rank, (unsigned)t->rank, res));
+                kb_map_shift(ctx, (unsigned)t->rank, off));
     return p;
 }
 
@@ -168,11 +165,6 @@ static void mark_reductions(kb_generic *g, const conv_nest *n, int ns, bool spat
     for (int i = 0; spatial_too && i < ns; i++) kb_reduction(g, n->dsp + i);
 }
 
-static dl_value *mac(dl_builder *b, dl_value *acc, dl_value *x, dl_value *w) {
-    const dl_type *t = acc->type;
-    return kb_add(b, acc, kb_mul(b, kb_cast(b, x, t), kb_cast(b, w, t)));
-}
-
 dl_status lw_conv(dl_lower *lw, dl_op *op, dl_value *x, dl_value *w, dl_value *bias,
                   dl_value *out) {
     dl_context *ctx = lw_ctx(lw);
@@ -201,7 +193,7 @@ dl_status lw_conv(dl_lower *lw, dl_op *op, dl_value *x, dl_value *w, dl_value *b
     unsigned wi = kb_in(&g, w, map_weights(ctx, &n, M / G, n.dm, n.dc, p.ns));
     unsigned oi = kb_out(&g, out, map_chan(ctx, &n, M / G, n.dm, p.ns));
     dl_builder *b = kb_body(&g);
-    kb_yield1(&g, mac(b, kb_arg(&g, oi), kb_arg(&g, xi), kb_arg(&g, wi)));
+    kb_yield1(&g, kb_mac(b, kb_arg(&g, oi), kb_arg(&g, xi), kb_arg(&g, wi)));
     return DL_OK;
 }
 
@@ -270,16 +262,14 @@ static dl_status lower_conv_transpose(dl_lower *lw, dl_op *op) {
     }
     unsigned oi = kb_out(&g, acc, kb_map(ctx, (unsigned)n.rank, (unsigned)ot->rank, res));
     dl_builder *b = kb_body(&g);
-    kb_yield1(&g, mac(b, kb_arg(&g, oi), kb_arg(&g, xi), kb_arg(&g, wi)));
+    kb_yield1(&g, kb_mac(b, kb_arg(&g, oi), kb_arg(&g, xi), kb_arg(&g, wi)));
     if (direct) return DL_OK;
     /* out[n, m, o] = acc[n, m, o + pad_begin] + bias[m] */
-    for (int k = 0; k < ot->rank; k++) {
-        res[k] = dl_aff_dim(ctx, (unsigned)k);
-        if (k >= 2) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, p.pad_begin[k - 2]));
-    }
+    int64_t off[KB_MAX_DIMS] = {0};
+    memcpy(off + 2, p.pad_begin, sizeof(int64_t) * (size_t)p.ns);
     kb_generic e;
     kb_begin(&e, lw_top(lw), ot->rank, ot->dims);
-    unsigned ai = kb_in(&e, acc, kb_map(ctx, (unsigned)ot->rank, (unsigned)ot->rank, res));
+    unsigned ai = kb_in(&e, acc, kb_map_shift(ctx, (unsigned)ot->rank, off));
     unsigned bi = bias ? kb_in(&e, bias, kb_map_dims(ctx, (unsigned)ot->rank, 1, (int[]){1})) : 0;
     kb_out(&e, out, kb_map_id(ctx, (unsigned)ot->rank));
     b = kb_body(&e);

@@ -225,16 +225,11 @@ static dl_status lower_topk(dl_lower *lw, dl_op *op) {
     dl_value *rank = kb_alloc(top, kb_memref(ctx, i64, r, xt->dims));
     kb_fill(top, rank, 0);
     /* rank[..p..] += beats(x[..q..], x[..p..]) over q */
-    int64_t dom[KB_MAX_DIMS];
-    memcpy(dom, xt->dims, sizeof(int64_t) * (size_t)r);
-    dom[r] = xt->dims[axis];
-    int qmap[KB_MAX_DIMS];
-    for (int k = 0; k < r; k++) qmap[k] = k == axis ? r : k;
+    const dl_affine_map *qmap = kb_map_along(ctx, r, axis);
     kb_generic g;
-    kb_begin(&g, top, r + 1, dom);
-    kb_reduction(&g, r);
+    kb_begin_pairs(&g, top, r, xt->dims, xt->dims[axis]);
     unsigned pi = kb_in(&g, x, kb_map_first(ctx, (unsigned)(r + 1), (unsigned)r));
-    unsigned qi = kb_in(&g, x, kb_map_dims(ctx, (unsigned)(r + 1), (unsigned)r, qmap));
+    unsigned qi = kb_in(&g, x, qmap);
     unsigned ri = kb_out(&g, rank, kb_map_first(ctx, (unsigned)(r + 1), (unsigned)r));
     dl_builder *b = kb_body(&g);
     dl_value *xp = kb_arg(&g, pi), *xq = kb_arg(&g, qi);
@@ -247,13 +242,10 @@ static dl_status lower_topk(dl_lower *lw, dl_op *op) {
     /* out[..j..] = x[..p..] where rank[..p..] == j, over p */
     kb_fill(top, vals, 0);
     kb_fill(top, inds, 0);
-    memcpy(dom, ot->dims, sizeof(int64_t) * (size_t)r);
-    dom[r] = xt->dims[axis];
     kb_generic s;
-    kb_begin(&s, top, r + 1, dom);
-    kb_reduction(&s, r);
-    unsigned xi = kb_in(&s, x, kb_map_dims(ctx, (unsigned)(r + 1), (unsigned)r, qmap));
-    unsigned rk = kb_in(&s, rank, kb_map_dims(ctx, (unsigned)(r + 1), (unsigned)r, qmap));
+    kb_begin_pairs(&s, top, r, ot->dims, xt->dims[axis]);
+    unsigned xi = kb_in(&s, x, qmap);
+    unsigned rk = kb_in(&s, rank, qmap);
     unsigned vi = kb_out(&s, vals, kb_map_first(ctx, (unsigned)(r + 1), (unsigned)r));
     unsigned ix = kb_out(&s, inds, kb_map_first(ctx, (unsigned)(r + 1), (unsigned)r));
     b = kb_body(&s);

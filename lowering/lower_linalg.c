@@ -5,11 +5,6 @@
 
 #include <string.h>
 
-static dl_value *mac(dl_builder *b, dl_value *acc, dl_value *x, dl_value *y) {
-    const dl_type *t = acc->type;
-    return kb_add(b, acc, kb_mul(b, kb_cast(b, x, t), kb_cast(b, y, t)));
-}
-
 /* out[map_o(d)] += a[map_a(d)] * b[map_b(d)] over dom, with the last `nred` dims reductions. */
 static void contract(dl_builder *top, int rank, const int64_t *dom, const bool *red, dl_value *a,
                      const dl_affine_map *ma, dl_value *bb, const dl_affine_map *mb, dl_value *out,
@@ -20,7 +15,7 @@ static void contract(dl_builder *top, int rank, const int64_t *dom, const bool *
         if (red[k]) kb_reduction(&g, k);
     unsigned x = kb_in(&g, a, ma), y = kb_in(&g, bb, mb), o = kb_out(&g, out, mo);
     dl_builder *b = kb_body(&g);
-    kb_yield1(&g, mac(b, kb_arg(&g, o), kb_arg(&g, x), kb_arg(&g, y)));
+    kb_yield1(&g, kb_mac(b, kb_arg(&g, o), kb_arg(&g, x), kb_arg(&g, y)));
 }
 
 dl_status lw_matmul(dl_lower *lw, dl_op *op, dl_value *a, dl_value *bm, dl_value *out) {

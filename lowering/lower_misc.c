@@ -6,11 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-/* The value of a one-element buffer as an input of g (map to its origin). */
-static unsigned scalar_in(kb_generic *g, dl_value *buf) {
-    return kb_in(g, buf, kb_map_zero(g->ctx, (unsigned)g->rank, (unsigned)buf->type->rank));
-}
-
 static dl_status lower_trilu(dl_lower *lw, dl_op *op) {
     dl_context *ctx = lw_ctx(lw);
     dl_value *x = lw_in(lw, op, 0), *kb = lw_in(lw, op, 1), *out = lw_out(lw, op, 0);
@@ -22,7 +17,7 @@ static dl_status lower_trilu(dl_lower *lw, dl_op *op) {
     kb_generic g;
     kb_begin(&g, lw_top(lw), r, t->dims);
     unsigned xi = kb_in(&g, x, kb_map_id(ctx, (unsigned)r));
-    unsigned ki = kb ? scalar_in(&g, kb) : 0;
+    unsigned ki = kb ? kb_in_scalar(&g, kb) : 0;
     kb_out(&g, out, kb_map_id(ctx, (unsigned)r));
     dl_builder *b = kb_body(&g);
     const dl_type *idx = dl_type_scalar(ctx, DL_TY_INDEX);
@@ -59,16 +54,10 @@ static void cumsum_along(dl_lower *lw, dl_op *op, dl_value *x, dl_value *ax, int
     int r = t->rank;
     bool excl = dl_op_attr_int(op, "exclusive", 0), rev = dl_op_attr_int(op, "reverse", 0);
     const char *pred = rev ? (excl ? "gt" : "ge") : (excl ? "lt" : "le");
-    int64_t dom[KB_MAX_DIMS];
-    memcpy(dom, t->dims, sizeof(int64_t) * (size_t)r);
-    dom[r] = t->dims[axis];
-    int jmap[KB_MAX_DIMS];
-    for (int k = 0; k < r; k++) jmap[k] = k == axis ? r : k;
     kb_generic g;
-    kb_begin(&g, lw_top(lw), r + 1, dom);
-    kb_reduction(&g, r);
-    unsigned xi = kb_in(&g, x, kb_map_dims(ctx, (unsigned)(r + 1), (unsigned)r, jmap));
-    unsigned ai = ax ? scalar_in(&g, ax) : 0;
+    kb_begin_pairs(&g, lw_top(lw), r, t->dims, t->dims[axis]);
+    unsigned xi = kb_in(&g, x, kb_map_along(ctx, r, axis));
+    unsigned ai = ax ? kb_in_scalar(&g, ax) : 0;
     unsigned oi = kb_out(&g, out, kb_map_first(ctx, (unsigned)(r + 1), (unsigned)r));
     dl_builder *b = kb_body(&g);
     dl_value *in = kb_cmp(b, pred, kb_dim(&g, r), kb_dim(&g, axis));
@@ -107,7 +96,7 @@ static dl_status lower_range(dl_lower *lw, dl_op *op) {
         return dl_op_error(op, "start, limit and delta must be scalars");
     kb_generic g;
     kb_begin(&g, lw_top(lw), 1, t->dims);
-    unsigned si = scalar_in(&g, start), di = scalar_in(&g, delta);
+    unsigned si = kb_in_scalar(&g, start), di = kb_in_scalar(&g, delta);
     kb_out(&g, out, kb_map_id(ctx, 1));
     dl_builder *b = kb_body(&g);
     dl_value *i = kb_cast(b, kb_dim(&g, 0), t->elem);

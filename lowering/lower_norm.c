@@ -9,12 +9,6 @@
 
 /* ---- Statistics ----------------------------------------------------------------------------- */
 
-static const dl_type *kept(dl_context *ctx, const dl_type *t, const bool *axes) {
-    int64_t dims[KB_MAX_DIMS];
-    for (int k = 0; k < t->rank; k++) dims[k] = axes[k] ? 1 : t->dims[k];
-    return kb_memref(ctx, t->elem, t->rank, dims);
-}
-
 static double count_of(const dl_type *t, const bool *axes) {
     double n = 1;
     for (int k = 0; k < t->rank; k++)
@@ -103,7 +97,7 @@ static dl_status lower_batchnorm(dl_lower *lw, dl_op *op) {
     if (training) {
         bool axes[KB_MAX_DIMS] = {0};
         for (int k = 0; k < r; k++) axes[k] = k != 1;
-        const dl_type *kt = kept(ctx, x->type, axes);
+        const dl_type *kt = kb_memref_kept(ctx, x->type, axes);
         mean = kb_alloc(top, kt);
         var = kb_alloc(top, kt);
         moments(top, x, axes, mean, var);
@@ -143,7 +137,7 @@ static dl_status lower_layernorm(dl_lower *lw, dl_op *op) {
     bool axes[KB_MAX_DIMS] = {0};
     for (int k = axis; k < r; k++) axes[k] = true;
     const dl_type *f32 = dl_type_scalar(ctx, DL_TY_F32);
-    const dl_type *st = kept(ctx, dl_type_with_elem(ctx, xt, f32), axes);
+    const dl_type *st = kb_memref_kept(ctx, dl_type_with_elem(ctx, xt, f32), axes);
     dl_value *mean = op->num_results > 1 ? lw_out(lw, op, 1) : NULL;
     dl_value *inv = op->num_results > 2 ? lw_out(lw, op, 2) : NULL;
     if ((mean && dl_type_num_elements(mean->type) != dl_type_num_elements(st)) ||
@@ -174,7 +168,7 @@ static dl_status lower_instancenorm(dl_lower *lw, dl_op *op) {
         return dl_op_error(op, "input must be floating-point (N, C, spatial...)");
     bool axes[KB_MAX_DIMS] = {0};
     for (int k = 2; k < r; k++) axes[k] = true;
-    const dl_type *kt = kept(ctx, x->type, axes);
+    const dl_type *kt = kb_memref_kept(ctx, x->type, axes);
     dl_value *m = kb_alloc(top, kt), *v = kb_alloc(top, kt);
     moments(top, x, axes, m, v);
     norm_spec s = {dl_op_attr_float(op, "epsilon", 1e-5), true, true, true};
@@ -210,7 +204,7 @@ static dl_status lower_mvn(dl_lower *lw, dl_op *op) {
         axes[a] = true;
     }
     if (!dl_type_is_float(xt->elem)) return dl_op_error(op, "needs floating-point data");
-    const dl_type *kt = kept(ctx, xt, axes);
+    const dl_type *kt = kb_memref_kept(ctx, xt, axes);
     dl_value *m = kb_alloc(top, kt), *m2 = kb_alloc(top, kt);
     double inv = 1 / count_of(xt, axes);
     moments(top, x, axes, m, NULL);
@@ -254,21 +248,17 @@ static dl_status lower_lrn(dl_lower *lw, dl_op *op) {
     dims[1] += s.size - 1;
     dl_value *sq = kb_alloc(top, kb_memref(ctx, xt->elem, r, dims));
     kb_fill(top, sq, 0);
-    const dl_affine_expr *res[KB_MAX_DIMS];
-    for (int k = 0; k < r; k++) {
-        res[k] = dl_aff_dim(ctx, (unsigned)k);
-        if (k == 1) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, pre));
-    }
     kb_generic g;
     kb_begin(&g, top, r, xt->dims);
     unsigned xi = kb_in(&g, x, kb_map_id(ctx, (unsigned)r));
-    kb_out(&g, sq, kb_map(ctx, (unsigned)r, (unsigned)r, res));
+    kb_out(&g, sq, kb_map_part(ctx, r, 1, pre, false));
     dl_builder *b = kb_body(&g);
     kb_yield1(&g, square(b, (dl_value *[]){kb_arg(&g, xi)}, xt->elem, NULL));
     dl_value *sum = kb_alloc(top, xt);
     kb_fill(top, sum, 0);
     memcpy(dims, xt->dims, sizeof(int64_t) * (size_t)r);
     dims[r] = s.size;
+    const dl_affine_expr *res[KB_MAX_DIMS];
     for (int k = 0; k < r; k++) {
         res[k] = dl_aff_dim(ctx, (unsigned)k);
         if (k == 1) res[k] = dl_aff_add(ctx, res[k], dl_aff_dim(ctx, (unsigned)r));
@@ -310,7 +300,7 @@ static dl_status lower_lp_norm(dl_lower *lw, dl_op *op) {
         return dl_op_error(op, "needs floating-point data and p = 1 or 2");
     bool axes[KB_MAX_DIMS] = {0};
     axes[axis] = true;
-    dl_value *n = kb_alloc(top, kept(ctx, xt, axes));
+    dl_value *n = kb_alloc(top, kb_memref_kept(ctx, xt, axes));
     kb_reduce(top, x, n, axes, KB_SUM, abs_pow, &p);
     dl_value *ins[2] = {x, n};
     kb_elementwise(top, 2, ins, out, divide_norm, &p);

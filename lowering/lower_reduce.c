@@ -71,13 +71,6 @@ static dl_value *log_plus(dl_builder *b, dl_value *const *x, const dl_type *t, c
     return kb_add(b, kb_un(b, DL_OP_arith_log, x[0]), x[1]);
 }
 
-/* dims of x with the reduced axes set to 1 */
-static const dl_type *kept_type(dl_context *ctx, const dl_type *t, const bool *axes) {
-    int64_t dims[KB_MAX_DIMS];
-    for (int k = 0; k < t->rank; k++) dims[k] = axes[k] ? 1 : t->dims[k];
-    return kb_memref(ctx, t->elem, t->rank, dims);
-}
-
 static dl_status lower_reduce(dl_lower *lw, dl_op *op) {
     dl_context *ctx = lw_ctx(lw);
     dl_builder *top = lw_top(lw);
@@ -105,7 +98,7 @@ static dl_status lower_reduce(dl_lower *lw, dl_op *op) {
     case DL_OP_graph_ReduceSumSquare: kb_reduce(top, x, out, axes, KB_SUM, square_pre, NULL); break;
     case DL_OP_graph_ReduceLogSumExp: {
         if (!dl_type_is_float(t->elem)) return dl_op_error(op, "needs floating-point data");
-        dl_value *m = kb_alloc(top, kept_type(ctx, t, axes));
+        dl_value *m = kb_alloc(top, kb_memref_kept(ctx, t, axes));
         kb_reduce(top, x, m, axes, KB_MAX, NULL, NULL);
         kb_elementwise(top, 1, &m, m, finite_max, NULL);
         dl_value *mv = kb_view(top, m, kb_memref(ctx, t->elem, ot->rank, ot->dims));
@@ -135,7 +128,7 @@ static void arg_reduce(dl_lower *lw, dl_value *x, int axis, dl_value *idx, bool 
     const dl_type *t = x->type;
     bool axes[KB_MAX_DIMS] = {0};
     axes[axis] = true;
-    dl_value *best = kb_alloc(top, kept_type(ctx, t, axes));
+    dl_value *best = kb_alloc(top, kb_memref_kept(ctx, t, axes));
     kb_fill(top, best, is_max ? -INFINITY : INFINITY);
     kb_fill(top, idx, 0);
     kb_generic g;
@@ -187,7 +180,7 @@ void lw_softmax(dl_lower *lw, dl_value *x, int axis, dl_value *out, bool log) {
     const dl_type *t = x->type;
     bool axes[KB_MAX_DIMS] = {0};
     axes[axis] = true;
-    const dl_type *kt = kept_type(ctx, t, axes);
+    const dl_type *kt = kb_memref_kept(ctx, t, axes);
     dl_value *m = kb_alloc(top, kt), *s = kb_alloc(top, kt);
     kb_reduce(top, x, m, axes, KB_MAX, NULL, NULL);
     kb_elementwise(top, 1, &m, m, finite_max, NULL);
@@ -221,7 +214,7 @@ static dl_status lower_softmax(dl_lower *lw, dl_op *op) {
     bool axes[KB_MAX_DIMS] = {0};
     axes[axis] = true;
     const dl_type *i64 = dl_type_with_elem(ctx, t, dl_type_scalar(ctx, DL_TY_I64));
-    dl_value *idx = kb_alloc(lw_top(lw), kept_type(ctx, i64, axes));
+    dl_value *idx = kb_alloc(lw_top(lw), kb_memref_kept(ctx, i64, axes));
     arg_reduce(lw, x, axis, idx, true, false);
     kb_generic g;
     kb_begin(&g, lw_top(lw), t->rank, t->dims);

@@ -97,20 +97,12 @@ static dl_status lower_split_to_seq(dl_lower *lw, dl_op *op) {
     int64_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         int64_t dims[KB_MAX_DIMS];
-        const dl_affine_expr *res[KB_MAX_DIMS];
         int er = 0;
-        for (int k = 0; k < r; k++) {
-            if (k == axis && squeeze) {
-                res[k] = dl_aff_const(ctx, off);
-                continue;
-            }
-            res[k] = dl_aff_dim(ctx, (unsigned)er);
-            if (k == axis) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, off));
-            dims[er++] = k == axis ? sizes[i] : xt->dims[k];
-        }
+        for (int k = 0; k < r; k++)
+            if (k != axis || !squeeze) dims[er++] = k == axis ? sizes[i] : xt->dims[k];
         if (sizes[i] < 0 || off + sizes[i] > len) return dl_op_error(op, "split exceeds the input");
         items[i] = kb_alloc(lw_top(lw), kb_memref(ctx, xt->elem, er, dims));
-        kb_copy(lw_top(lw), x, kb_map(ctx, (unsigned)er, (unsigned)r, res), items[i]);
+        kb_copy(lw_top(lw), x, kb_map_part(ctx, r, axis, off, squeeze), items[i]);
         off += sizes[i];
     }
     lw_seq_bind(lw, dl_result(op, 0), n, items);
@@ -129,21 +121,12 @@ static dl_status lower_concat_from_seq(dl_lower *lw, dl_op *op) {
     for (unsigned i = 0; i < n; i++) {
         const dl_type *et = items[i]->type;
         if (et->rank != r - stack) return dl_op_error(op, "element %u has the wrong rank", i);
-        const dl_affine_expr *res[KB_MAX_DIMS];
-        for (int k = 0, e = 0; k < r; k++) {
-            if (k == axis && stack) {
-                res[k] = dl_aff_const(ctx, off);
-                continue;
-            }
-            res[k] = dl_aff_dim(ctx, (unsigned)e++);
-            if (k == axis) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, off));
-        }
         int64_t ext = stack ? 1 : et->dims[axis];
         if (off + ext > ot->dims[axis]) return dl_op_error(op, "elements exceed the result");
         if (dl_type_num_elements(et) > 0)
             kb_copy_box(lw_top(lw), et->rank, et->dims, items[i],
                         kb_map_id(ctx, (unsigned)et->rank), out,
-                        kb_map(ctx, (unsigned)et->rank, (unsigned)r, res));
+                        kb_map_part(ctx, r, axis, off, stack));
         off += ext;
     }
     if (off != ot->dims[axis]) return dl_op_error(op, "elements do not fill the result");

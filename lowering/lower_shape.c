@@ -179,16 +179,6 @@ static dl_status lower_slice(dl_lower *lw, dl_op *op) {
     return DL_OK;
 }
 
-/* The map (d0..dr-1) -> (d0, .., d_axis + off, .., dr-1). */
-static const dl_affine_map *shifted(dl_context *ctx, int r, int axis, int64_t off) {
-    const dl_affine_expr *res[KB_MAX_DIMS];
-    for (int k = 0; k < r; k++) {
-        res[k] = dl_aff_dim(ctx, (unsigned)k);
-        if (k == axis) res[k] = dl_aff_add(ctx, res[k], dl_aff_const(ctx, off));
-    }
-    return kb_map(ctx, (unsigned)r, (unsigned)r, res);
-}
-
 static dl_status lower_concat(dl_lower *lw, dl_op *op) {
     dl_context *ctx = ctx_of(lw);
     dl_value *out = lw_out(lw, op, 0);
@@ -201,7 +191,7 @@ static dl_status lower_concat(dl_lower *lw, dl_op *op) {
         if (in->type->rank != r) return dl_op_error(op, "inputs must have the result's rank");
         if (dl_type_num_elements(in->type) > 0)
             kb_copy_box(lw_top(lw), r, in->type->dims, in, kb_map_id(ctx, (unsigned)r), out,
-                        shifted(ctx, r, axis, off));
+                        kb_map_part(ctx, r, axis, off, false));
         off += in->type->dims[axis];
     }
     if (off != out->type->dims[axis])
@@ -220,7 +210,7 @@ static dl_status lower_split(dl_lower *lw, dl_op *op) {
         if (!out) continue;
         if (off + out->type->dims[axis] > in->type->dims[axis])
             return dl_op_error(op, "results exceed the input along the axis");
-        kb_copy(lw_top(lw), in, shifted(ctx, r, axis, off), out);
+        kb_copy(lw_top(lw), in, kb_map_part(ctx, r, axis, off, false), out);
         off += out->type->dims[axis];
     }
     return DL_OK;
@@ -291,20 +281,16 @@ static dl_status lower_pad(dl_lower *lw, dl_op *op) {
             return dl_op_error(op, "constant_value must hold one element");
         fill_from(lw_top(lw), out, cv, 0);
         /* copy the part of the input that lands inside the output */
-        int64_t dom[KB_MAX_DIMS];
-        const dl_affine_expr *src[KB_MAX_DIMS], *dst[KB_MAX_DIMS];
+        int64_t dom[KB_MAX_DIMS], src[KB_MAX_DIMS], dst[KB_MAX_DIMS];
         for (int k = 0; k < r; k++) {
-            int64_t lo = before[k] < 0 ? -before[k] : 0; /* first input index kept */
+            src[k] = before[k] < 0 ? -before[k] : 0; /* first input index kept */
+            dst[k] = before[k] > 0 ? before[k] : 0;
             int64_t hi = it->dims[k];
-            if (hi - lo > ot->dims[k] - (before[k] > 0 ? before[k] : 0))
-                hi = lo + ot->dims[k] - (before[k] > 0 ? before[k] : 0);
-            dom[k] = hi > lo ? hi - lo : 0;
-            src[k] = dl_aff_add(ctx, dl_aff_dim(ctx, (unsigned)k), dl_aff_const(ctx, lo));
-            dst[k] = dl_aff_add(ctx, dl_aff_dim(ctx, (unsigned)k),
-                                dl_aff_const(ctx, before[k] > 0 ? before[k] : 0));
+            if (hi - src[k] > ot->dims[k] - dst[k]) hi = src[k] + ot->dims[k] - dst[k];
+            dom[k] = hi > src[k] ? hi - src[k] : 0;
         }
-        kb_copy_box(lw_top(lw), r, dom, in, kb_map(ctx, (unsigned)r, (unsigned)r, src), out,
-                    kb_map(ctx, (unsigned)r, (unsigned)r, dst));
+        kb_copy_box(lw_top(lw), r, dom, in, kb_map_shift(ctx, (unsigned)r, src), out,
+                    kb_map_shift(ctx, (unsigned)r, dst));
         return DL_OK;
     }
     bool edge = strcmp(mode, "edge") == 0, reflect = strcmp(mode, "reflect") == 0,

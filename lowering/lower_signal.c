@@ -4,7 +4,6 @@
 #include "lower.h"
 
 #include <math.h>
-#include <string.h>
 
 /* The real (part = 0) or imaginary (part = 1) part of (xr + i xi) e^{-+2 pi i k n / N} (+ when
  * inverse), in xr's type. The angle uses (k n mod N), so it stays exact for any k and n. */
@@ -41,16 +40,13 @@ static dl_status lower_dft(dl_lower *lw, dl_op *op) {
         return dl_op_error(op, "dft_length must be a constant");
     if (N <= 0) return dl_op_error(op, "dft_length must be positive");
     bool inverse = dl_op_attr_int(op, "inverse", 0) != 0, complex = xt->dims[r - 1] == 2;
-    int64_t L = xt->dims[axis] < N ? xt->dims[axis] : N, dom[KB_MAX_DIMS];
+    int64_t L = xt->dims[axis] < N ? xt->dims[axis] : N;
     if (r + 1 > KB_MAX_DIMS) return dl_op_error(op, "rank %d is not supported", r);
-    memcpy(dom, ot->dims, sizeof(int64_t) * (size_t)r);
-    dom[r] = L;
     const dl_affine_expr *res[KB_MAX_DIMS];
     for (int k = 0; k < r; k++) res[k] = dl_aff_dim(ctx, (unsigned)(k == axis ? r : k));
     kb_fill(top, out, 0);
     kb_generic g;
-    kb_begin(&g, top, r + 1, dom);
-    kb_reduction(&g, r);
+    kb_begin_pairs(&g, top, r, ot->dims, L);
     res[r - 1] = dl_aff_const(ctx, 0);
     unsigned re_i = kb_in(&g, x, kb_map(ctx, (unsigned)r + 1, (unsigned)r, res));
     res[r - 1] = dl_aff_const(ctx, 1);
@@ -185,7 +181,7 @@ static dl_status lower_mel_weight_matrix(dl_lower *lw, dl_op *op) {
     for (unsigned k = 0; k < 3; k++) {
         dl_value *v = lw_in(lw, op, 2 + k);
         if (dl_type_num_elements(v->type) != 1) return dl_op_error(op, "needs scalar parameters");
-        pi[k] = kb_in(&g, v, kb_map_zero(ctx, 2, (unsigned)v->type->rank));
+        pi[k] = kb_in_scalar(&g, v);
     }
     kb_out(&g, out, kb_map_id(ctx, 2));
     dl_builder *b = kb_body(&g);
