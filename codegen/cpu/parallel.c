@@ -1,7 +1,9 @@
 /* parallel.c: lowering of loop.parallel. The body is outlined into a closure function
  * `int NAME.par_for.N(void *user_context, int i, uint8_t *closure)` that receives the values it
- * uses from outside in a struct; the loop becomes one call to the Halide runtime's
- * halide_do_par_for, whose error code (from a nested parallel loop) is propagated. */
+ * uses from outside in a struct; the loop becomes one call to the dlcc runtime's dlcc_par_for
+ * (Halide's halide_do_par_for, and a per-loop profile with DLCC_PROFILE=1), given a constant
+ * string naming the loop (closure name and the model node of its first operation), whose error
+ * code (from a nested parallel loop) is propagated. */
 #include "codegen/cg.h"
 
 #include <stdlib.h>
@@ -72,6 +74,15 @@ static dl_status emit_closure(cg_module *m, dl_op *op, LLVMValueRef fn, const ca
     return st;
 }
 
+/* "NAME.par_for.N node" with the model node of the first operation in op's body that has one. */
+static const char *site_name(cg_module *m, dl_op *op, const char *closure_name) {
+    size_t count;
+    dl_op **ops = dl_collect_ops(op, &count);
+    const char *node = NULL;
+    for (size_t k = 0; k < count && !node; k++) node = ops[k]->loc.name;
+    return node ? dl_sprintf(m->ctx, "%s %s", closure_name, node) : closure_name;
+}
+
 dl_status cg_emit_parallel(cg_func *f, dl_op *op) {
     cg_module *m = f->m;
     captures c = {0};
@@ -114,11 +125,15 @@ dl_status cg_emit_parallel(cg_func *f, dl_op *op) {
     LLVMValueRef extent = LLVMBuildSub(f->b, ub, lb, "");
     LLVMValueRef positive = LLVMBuildICmp(f->b, LLVMIntSGT, extent, cg_i64(m, 0), "");
     extent = LLVMBuildSelect(f->b, positive, extent, cg_i64(m, 0), "extent");
-    LLVMTypeRef pf_params[5] = {m->t_ptr, m->t_ptr, m->t_i32, m->t_i32, m->t_ptr};
-    LLVMTypeRef pf_ty = LLVMFunctionType(m->t_i32, pf_params, 5, false);
-    LLVMValueRef args[5] = {LLVMConstNull(m->t_ptr), task, LLVMBuildTrunc(f->b, lb, m->t_i32, ""),
-                            LLVMBuildTrunc(f->b, extent, m->t_i32, ""), closure};
-    LLVMValueRef r = cg_call(f, "halide_do_par_for", pf_ty, args, 5);
+    LLVMTypeRef pf_params[6] = {m->t_ptr, m->t_ptr, m->t_i32, m->t_i32, m->t_ptr, m->t_ptr};
+    LLVMTypeRef pf_ty = LLVMFunctionType(m->t_i32, pf_params, 6, false);
+    LLVMValueRef args[6] = {LLVMConstNull(m->t_ptr),
+                            task,
+                            LLVMBuildTrunc(f->b, lb, m->t_i32, ""),
+                            LLVMBuildTrunc(f->b, extent, m->t_i32, ""),
+                            closure,
+                            cg_cstring(m, site_name(m, op, name))};
+    LLVMValueRef r = cg_call(f, "dlcc_par_for", pf_ty, args, 6);
     cg_check_status(f, r);
     return DL_OK;
 }
