@@ -532,6 +532,123 @@ static bool better_inside(const emitter *e, __isl_keep isl_ast_node *body, doubl
     return better;
 }
 
+/* True if the body of for node n is one micro-kernel register tile (a call "MK<g>"). */
+static bool body_is_microkernel(__isl_keep isl_ast_node *n) {
+    isl_ast_node *b = isl_ast_node_for_get_body(n);
+    bool mk = false;
+    if (b && isl_ast_node_get_type(b) == isl_ast_node_user) {
+        isl_ast_expr *call = isl_ast_node_user_get_expr(b);
+        isl_ast_expr *name = isl_ast_expr_op_get_arg(call, 0);
+        isl_id *id = isl_ast_expr_get_id(name);
+        const char *callee = id ? isl_id_get_name(id) : NULL;
+        mk = callee && strncmp(callee, "MK", 2) == 0;
+        isl_id_free(id);
+        isl_ast_expr_free(name);
+        isl_ast_expr_free(call);
+    }
+    isl_ast_node_free(b);
+    return mk;
+}
+
+/* Loops that join n in one collapsed parallel loop: n's trip count is constant and too small
+ * to keep the threads evenly busy, and the for nodes nested perfectly in it are dependence-free
+ * with constant bounds (a box: the PPCG test on each then makes the whole box free of
+ * dependences) and not innermost (those keep their vector and unroll hints) unless their body is
+ * a micro-kernel's register tile. chain[0] is n;
+ * returns how many loops, 1 when none joins. One fork and join of the threads per nest instead
+ * of one per iteration of the outer loops, and the tasks spread over the whole box. */
+static int collapse_chain(const emitter *e, __isl_keep isl_ast_node *n, isl_ast_node **chain,
+                          int64_t *trips) {
+    int64_t threads = e->o->target.threads, total = ast_trips(n);
+    int count = 1;
+    chain[0] = n;
+    trips[0] = total;
+    if (total < 1 || threads <= 1) return 1;
+    isl_ast_node *next = isl_ast_node_for_get_body(n);
+    while (total < 4 * threads && count < SCHED_MAX_DIMS && next &&
+           isl_ast_node_get_type(next) == isl_ast_node_for &&
+           isl_ast_node_for_is_degenerate(next) == isl_bool_false) {
+        const sched_loop_info *info = loop_info(next);
+        int64_t t = ast_trips(next);
+        if (!info || !info->parallel || (info->innermost && !body_is_microkernel(next)) || t < 1 ||
+            total > INT32_MAX / t)
+            break;
+        chain[count] = next;
+        trips[count++] = t;
+        total *= t;
+        next = isl_ast_node_for_get_body(next);
+    }
+    isl_ast_node_free(next);
+    return count;
+}
+
+/* A constant integer AST expression's value. */
+static int64_t ast_int(__isl_take isl_ast_expr *x) {
+    isl_val *v = isl_ast_expr_get_val(x);
+    int64_t r = isl_val_get_num_si(v);
+    isl_val_free(v);
+    isl_ast_expr_free(x);
+    return r;
+}
+
+/* The loops chain[0..count) (collapse_chain) as one loop.parallel over their box, in chunks
+ * of consecutive iterations when there are more than eight per thread; each loop's iterator
+ * is recovered from the flat index by division and remainder. */
+static dl_status collapsed_node(emitter *e, isl_ast_node **chain, int count, const int64_t *trips) {
+    if (e->num_iters + count > (int)(sizeof e->iters / sizeof *e->iters))
+        return unsupported(e, "loop depth");
+    int64_t total = 1;
+    for (int k = 0; k < count; k++) total *= trips[k];
+    int64_t most = 8 * (int64_t)e->o->target.threads;
+    int64_t chunk = total > most ? (total + most - 1) / most : 1;
+    dl_value *bounds[2] = {sched_cst(e, 0), sched_cst(e, (total + chunk - 1) / chunk)};
+    dl_op *par = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
+    dl_block *blk = dl_op_body(par, 0);
+    dl_value *flat = dl_block_add_arg(e->ctx, blk, e->index);
+    flat->name = dl_intern(e->ctx, chunk > 1 ? "i_chunk" : "i_flat");
+    dl_builder saved = e->b;
+    e->b = dl_builder_at_end(e->ctx, blk);
+    if (chunk > 1) { /* loop.for over the chunk's flat indices */
+        dl_value *span = sched_cst(e, chunk);
+        dl_value *lo = sched_bin(e, DL_OP_arith_mul, flat, span);
+        dl_value *hi = sched_bin(e, DL_OP_arith_min, sched_cst(e, total),
+                                 sched_bin(e, DL_OP_arith_add, lo, span));
+        dl_value *inner[3] = {lo, hi, sched_cst(e, 1)};
+        dl_op *loop = dl_build(&e->b, DL_OP_loop_for, 3, inner, 0, NULL, 1);
+        dl_build(&e->b, DL_OP_loop_yield, 0, NULL, 0, NULL, 0);
+        blk = dl_op_body(loop, 0);
+        flat = dl_block_add_arg(e->ctx, blk, e->index);
+        flat->name = dl_intern(e->ctx, "i_flat");
+        e->b = dl_builder_at_end(e->ctx, blk);
+    }
+    int64_t stride = total;
+    for (int k = 0; k < count; k++) {
+        stride /= trips[k];
+        dl_value *idx = flat;
+        if (stride > 1) idx = sched_bin(e, DL_OP_arith_floordiv, idx, sched_cst(e, stride));
+        if (k > 0) idx = sched_bin(e, DL_OP_arith_rem, idx, sched_cst(e, trips[k]));
+        int64_t lb = ast_int(isl_ast_node_for_get_init(chain[k]));
+        int64_t step = ast_int(isl_ast_node_for_get_inc(chain[k]));
+        dl_value *iv = idx;
+        if (step != 1) iv = sched_bin(e, DL_OP_arith_mul, iv, sched_cst(e, step));
+        if (lb != 0) iv = sched_bin(e, DL_OP_arith_add, iv, sched_cst(e, lb));
+        isl_ast_expr *it = isl_ast_node_for_get_iterator(chain[k]);
+        isl_id *id = isl_ast_expr_get_id(it);
+        isl_ast_expr_free(it);
+        e->iters[e->num_iters++] = (struct sched_iter){id, iv};
+        isl_id_free(id); /* the AST keeps the id alive while it is generated */
+    }
+    e->b = saved;
+    isl_ast_node *body = isl_ast_node_for_get_body(chain[count - 1]);
+    bool was_parallel = e->in_parallel;
+    e->in_parallel = true;
+    dl_status st = node_in_block(e, body, blk);
+    e->in_parallel = was_parallel;
+    e->num_iters -= count;
+    isl_ast_node_free(body);
+    return st;
+}
+
 static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
     isl_ast_expr *it = isl_ast_node_for_get_iterator(n);
     isl_id *id = isl_ast_expr_get_id(it);
@@ -574,6 +691,18 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
             /* An inner loop that keeps every thread busy beats a few uneven iterations (but
              * each iteration of this one then forks and joins the threads). */
             int64_t trips = par ? ast_trips(n) : -1;
+            if (par && trips >= 0) {
+                isl_ast_node *chain[SCHED_MAX_DIMS];
+                int64_t chain_trips[SCHED_MAX_DIMS];
+                int count = collapse_chain(e, n, chain, chain_trips);
+                if (count > 1) st = collapsed_node(e, chain, count, chain_trips);
+                for (int k = 1; k < count; k++) isl_ast_node_free(chain[k]);
+                if (count > 1) {
+                    isl_ast_node_free(body);
+                    isl_id_free(id);
+                    return st;
+                }
+            }
             double b = balance(e, trips);
             if (par && trips >= 0 && trips <= 2 * e->o->target.threads && b < 0.95 &&
                 better_inside(e, body, b))
