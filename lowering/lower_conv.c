@@ -1,7 +1,8 @@
 /* lower_conv.c: Conv and ConvTranspose (any number of spatial dims, groups, strides,
  * dilations, explicit or automatic padding). Conv reads a zero-padded copy of its input so that
  * every access is affine and in bounds; ConvTranspose scatters into an uncropped buffer and
- * copies the padded window out. Both start from the bias (or zero) and accumulate. */
+ * copies the padded window out. Both start from the bias (or zero) and accumulate. A pointwise
+ * Conv works on flat views of its spatial dims (a matrix product per image). */
 #include "lower.h"
 
 #include <string.h>
@@ -165,6 +166,17 @@ static void mark_reductions(kb_generic *g, const conv_nest *n, int ns, bool spat
     for (int i = 0; spatial_too && i < ns; i++) kb_reduction(g, n->dsp + i);
 }
 
+/* True for a convolution of several spatial dims that is a matrix product per image: 1x1
+ * kernel, unit strides, no padding. */
+static bool pointwise(const conv_params *p, const dl_type *x, const dl_type *out) {
+    if (p->ns < 2 || x->strides || out->strides) return false; /* contiguous: flat views */
+    for (int i = 0; i < p->ns; i++)
+        if (p->kernel[i] != 1 || p->stride[i] != 1 || p->pad_begin[i] || p->pad_end[i] ||
+            x->dims[2 + i] != out->dims[2 + i])
+            return false;
+    return true;
+}
+
 dl_status lw_conv(dl_lower *lw, dl_op *op, dl_value *x, dl_value *w, dl_value *bias,
                   dl_value *out) {
     dl_context *ctx = lw_ctx(lw);
@@ -177,6 +189,17 @@ dl_status lw_conv(dl_lower *lw, dl_op *op, dl_value *x, dl_value *w, dl_value *b
     int64_t G = dl_op_attr_int(op, "group", 1), N = xt->dims[0], C = xt->dims[1], M = wt->dims[0];
     if (G <= 0 || C % G || M % G || wt->dims[1] != C / G)
         return dl_op_error(op, "channels and weights disagree with group = %lld", (long long)G);
+    if (pointwise(&p, xt, ot)) {
+        /* A matrix product over the flattened spatial dims: one long stride-one dim to
+         * vectorise (and to split between threads) rather than short rows. */
+        int64_t S = dl_type_num_elements(ot) / (N * M);
+        dl_builder *top = lw_top(lw);
+        x = kb_view(top, x, kb_memref(ctx, xt->elem, 3, (int64_t[]){N, C, S}));
+        out = kb_view(top, out, kb_memref(ctx, ot->elem, 3, (int64_t[]){N, M, S}));
+        w = kb_view(top, w, kb_memref(ctx, wt->elem, 3, (int64_t[]){M, C / G, 1}));
+        xt = x->type, wt = w->type, ot = out->type;
+        p = (conv_params){.ns = 1, .kernel = {1}, .stride = {1}, .dilation = {1}};
+    }
     int64_t need[MAX_SPATIAL];
     for (int i = 0; i < p.ns; i++) {
         int64_t o = ot->dims[2 + i];
