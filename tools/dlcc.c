@@ -19,19 +19,16 @@ static const char *const graph_pipeline[4] = {
     "graph-fold,canonicalize,fold-batchnorm,cse,dce",
     "graph-fold,canonicalize,fold-batchnorm,cse,dce",
 };
-static const char *const lower_pipeline[4] = {
-    "lower-to-kernel,schedule{opt=0},plan-memory",
-    "lower-to-kernel,schedule{opt=1},plan-memory",
-    "lower-to-kernel,schedule{opt=2},plan-memory",
-    "lower-to-kernel,schedule{opt=3},plan-memory",
-};
-/* The same from the kernel level (IR text input that is already lowered). */
-static const char *const kernel_pipeline[4] = {
-    "schedule{opt=0},plan-memory",
-    "schedule{opt=1},plan-memory",
-    "schedule{opt=2},plan-memory",
-    "schedule{opt=3},plan-memory",
-};
+/* The pipeline from the kernel level down to loops (with lower-to-kernel first from the graph
+ * level): the schedule at the optimisation level, printing its trees with -print-schedule. */
+static const char *lower_pipeline(char *buf, size_t size, bool from_graph, int opt_level,
+                                  int print_schedule) {
+    char print[16] = "";
+    if (print_schedule) snprintf(print, sizeof print, ",print=%d", print_schedule);
+    snprintf(buf, size, "%sschedule{opt=%d%s},plan-memory", from_graph ? "lower-to-kernel," : "",
+             opt_level, print);
+    return buf;
+}
 
 /* -time-passes: the wall-clock time of every step of one compilation (import, each pass, each
  * code generation phase), printed as one report at the end. */
@@ -56,6 +53,7 @@ typedef struct options {
     const char *binds[64]; /* -bind NAME=FILE.pb */
     unsigned num_binds;
     bool no_fold;
+    int print_schedule; /* -print-schedule[=N]: the schedule pass's print level, 0 none */
 } options;
 
 static void usage(FILE *out) {
@@ -63,7 +61,7 @@ static void usage(FILE *out) {
         "usage: dlcc MODEL.onnx|FILE.dl [-o OUT] [-target=T] [-O0|-O1|-O2|-O3] [-emit=KIND]\n"
         "            [-shape NAME=1x3x224x224] [-bind NAME=FILE.pb] [-no-fold]\n"
         "            [-passes=PIPELINE] [-print-ir-after-all] [-print-ir-after=PASS]\n"
-        "            [-time-passes] [-j N]\n\n"
+        "            [-time-passes] [-print-schedule[=1|2|3]] [-j N]\n\n"
         "  FILE.dl      IR text at the graph, kernel or loop level: compiled from that level\n"
         "  -o OUT       output path (default: the model's name beside it)\n"
         "  -target=T    host (default), x86-64, x86-64-avx2, x86-64-avx512, nvptx[-sm_NN],\n"
@@ -78,6 +76,8 @@ static void usage(FILE *out) {
         "  -no-fold     keep constant subgraphs as imported (no folding during import)\n"
         "  -passes=P    run pipeline P after import instead of the default pipeline\n"
         "  -print-ir-after-all, -print-ir-after=PASS, -time-passes: pass instrumentation (stderr)\n"
+        "  -print-schedule[=N]  the ISL schedule tree of every function (stderr); N=2 adds the\n"
+        "               AST, N=3 the dependences\n"
         "Exit status: 0 success, 1 unsupported or invalid input, 2 usage error.\n",
         out);
 }
@@ -145,6 +145,14 @@ static int parse_options(int argc, char **argv, options *o) {
                 return 2;
             }
             o->binds[o->num_binds++] = v;
+        } else if (dl_cli_flag(&c, "print-schedule")) {
+            o->print_schedule = 1;
+        } else if ((v = dl_cli_value(&c, "print-schedule", &missing))) {
+            if (strlen(v) != 1 || v[0] < '1' || v[0] > '3') {
+                fprintf(stderr, "dlcc: bad -print-schedule level '%s' (1, 2 or 3)\n", v);
+                return 2;
+            }
+            o->print_schedule = v[0] - '0';
         } else if (dl_cli_flag(&c, "no-fold")) {
             o->no_fold = true;
         } else if ((v = dl_cli_value(&c, "j", &missing))) {
@@ -373,9 +381,12 @@ static dl_status compile(dl_context *ctx, const options *o) {
                 return DL_FAILURE;
             return print_module(module, o->output);
         }
-        if (level == LEVEL_GRAPH && run_pipeline(module, lower_pipeline[o->opt_level], o))
-            return DL_FAILURE;
-        if (level == LEVEL_KERNEL && run_pipeline(module, kernel_pipeline[o->opt_level], o))
+        char pipeline[96];
+        if (level != LEVEL_LOOP &&
+            run_pipeline(module,
+                         lower_pipeline(pipeline, sizeof pipeline, level == LEVEL_GRAPH,
+                                        o->opt_level, o->print_schedule),
+                         o))
             return DL_FAILURE;
         if (to_loop) return print_module(module, o->output);
     }
