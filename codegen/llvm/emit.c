@@ -30,9 +30,17 @@ dl_status cg_verify_module(cg_module *m) {
  * (default<O2>: 150). The scheduler has already tiled the loop nests and asked for unrolling
  * where it pays (llvm.loop.unroll.count, which any threshold honours); at 300 LLVM also
  * unrolls the inner tile loops, which makes the code ~3x larger: ResNet-18 spent 4.2 s in the
- * pipeline and the backend instead of 1.2 s, and ran 14% slower (MobileNetV2 5% slower). */
+ * pipeline and the backend instead of 1.2 s, and ran 14% slower (MobileNetV2 5% slower).
+ *
+ * -vectorize-slp=false: the schedule vectorises explicitly (micro-kernels in vector types,
+ * `vectorize` hints for the loop vectoriser), so the SLP vectoriser finds little, yet it took
+ * 4-6 s of ResNet-18's 8-11 s in default<O3> on the micro-kernels' long straight-line blocks.
+ * Without it ResNet-18, MobileNetV2 and the encoder run as fast (2 threads: 21.4 vs 22.3 ms,
+ * 7.7 vs 7.8 ms, 6.38 vs 6.38 ms, best medians). Clearing the pass builder's SLPVectorization
+ * option alone does not remove the pass from default<O3> through the C API in LLVM 19. */
 static void set_llvm_options(void) {
-    static const char *const argv[] = {"dlcc", "-unroll-threshold-aggressive=150"};
+    static const char *const argv[] = {"dlcc", "-unroll-threshold-aggressive=150",
+                                       "-vectorize-slp=false"};
     LLVMParseCommandLineOptions(sizeof argv / sizeof *argv, argv, NULL);
 }
 
@@ -46,7 +54,7 @@ dl_status cg_optimize(cg_module *m, int opt_level) {
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     bool vectorize = opt_level >= 2;
     LLVMPassBuilderOptionsSetLoopVectorization(pbo, vectorize);
-    LLVMPassBuilderOptionsSetSLPVectorization(pbo, vectorize);
+    LLVMPassBuilderOptionsSetSLPVectorization(pbo, false); /* see set_llvm_options */
     LLVMPassBuilderOptionsSetLoopInterleaving(pbo, vectorize);
     LLVMPassBuilderOptionsSetLoopUnrolling(pbo, opt_level >= 1);
     LLVMErrorRef err = LLVMRunPasses(m->mod, pipeline, m->target->tm, pbo);
