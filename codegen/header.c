@@ -68,7 +68,8 @@ dl_status cg_write_header(dl_context *ctx, const cg_signature *sig, const char *
         " * Arena: %lld bytes of intermediate values (halide_malloc). The library keeps one\n"
         " * arena between calls and frees it when it is unloaded; a call that finds it in use\n"
         " * allocates its own, so calls are reentrant and may run concurrently. Parallel loops\n"
-        " * use Halide's thread pool: HL_NUM_THREADS or halide_set_num_threads() sets its size.\n"
+        " * run on a thread pool whose workers spin 1 ms between loops: HL_NUM_THREADS or\n"
+        " * halide_set_num_threads() sets its size.\n"
         " *\n"
         " * Link with %s.so, or with %s.o plus -lm -lpthread -ldl. dlcc's\n"
         " * include/dlcc/runtime.h documents the ABI and struct dlcc_model_info. */\n",

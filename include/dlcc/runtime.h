@@ -39,8 +39,9 @@
  * with halide_free when the library is unloaded (dlclose; program exit for -emit=obj objects);
  * a program that replaces Halide's allocator (halide_set_custom_malloc/free) does so before
  * the first call.
- * Parallel loops run on Halide's thread pool (halide_do_par_for): its size follows
- * HL_NUM_THREADS or halide_set_num_threads(), which the library exports.
+ * Parallel loops run through halide_do_par_for on the dlcc runtime's thread pool (workers spin
+ * 1 ms between loops, then sleep): its size follows HL_NUM_THREADS or halide_set_num_threads(),
+ * which the library exports; DLCC_THREAD_POOL=halide selects Halide's own pool.
  * The library depends only on libc, libm, libpthread and libdl. */
 #ifndef DLCC_RUNTIME_H
 #define DLCC_RUNTIME_H
