@@ -5,32 +5,12 @@
  * at once run correctly (inline when the pool is taken), one thread keeps everything on the
  * caller, and the workers are joined at exit. */
 #include "HalideRuntime.h"
+#include "par_for_tasks.h"
 #include "test.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-
-enum { N = 1000 };
-
-static int64_t partial[N];
-static pthread_t seen_threads[N];
-
-static int body(void *user_context, int i, uint8_t *closure) {
-    (void)user_context;
-    const int64_t *scale = (const int64_t *)closure;
-    int64_t s = 0;
-    for (int k = 0; k <= i; k++) s += k * *scale;
-    partial[i] = s;
-    seen_threads[i] = pthread_self();
-    return 0;
-}
-
-static int failing_body(void *user_context, int i, uint8_t *closure) {
-    (void)user_context;
-    (void)closure;
-    return i == 7 ? -42 : 0;
-}
 
 /* closure: an array of counters, one per iteration, each bumped once per run */
 static int count_body(void *user_context, int i, uint8_t *closure) {
@@ -63,9 +43,9 @@ int main(void) {
     /* Workers start with the first loop and may join late: a few runs see several threads. */
     int distinct = 0;
     for (int run = 0; run < 1000 && !distinct; run++) {
-        CHECK(halide_do_par_for(NULL, body, 0, N, (uint8_t *)&scale) == 0);
-        for (int i = 0; i < N; i++) CHECK(partial[i] == 3 * (int64_t)i * (i + 1) / 2);
-        for (int i = 0; i < N && !distinct; i++)
+        CHECK(halide_do_par_for(NULL, body, 0, NUM_TASKS, (uint8_t *)&scale) == 0);
+        for (int i = 0; i < NUM_TASKS; i++) CHECK(partial[i] == 3 * (int64_t)i * (i + 1) / 2);
+        for (int i = 0; i < NUM_TASKS && !distinct; i++)
             distinct = !pthread_equal(seen_threads[i], seen_threads[0]);
     }
     CHECK(distinct);
@@ -102,7 +82,7 @@ int main(void) {
 
     /* One thread: everything on the caller. */
     halide_set_num_threads(1);
-    CHECK(halide_do_par_for(NULL, body, 0, N, (uint8_t *)&scale) == 0);
-    for (int i = 0; i < N; i++) CHECK(pthread_equal(seen_threads[i], pthread_self()));
+    CHECK(halide_do_par_for(NULL, body, 0, NUM_TASKS, (uint8_t *)&scale) == 0);
+    for (int i = 0; i < NUM_TASKS; i++) CHECK(pthread_equal(seen_threads[i], pthread_self()));
     TEST_MAIN_END();
 }
