@@ -4,7 +4,9 @@
  * workers on a condition variable as soon as its queue is empty, so every parallel loop of a
  * model (dozens per inference, many of them a few microseconds long) paid a wake-up before the
  * second thread joined in. Here workers spin for POOL_SPIN_NS after a loop before they sleep,
- * and loops take iterations from one atomic counter.
+ * and each thread starts with its own block of a loop's iterations (the same part of the data
+ * loop after loop, so it stays in that core's cache) before it helps with the others' blocks:
+ * ResNet-18 and the encoder ran 6-7% faster on 2 threads than with one shared counter.
  *
  * One loop runs on the pool at a time: a parallel loop started while another one runs (a loop
  * nested in a task, or a second application thread calling a model) runs its iterations in the
@@ -23,10 +25,19 @@ enum { POOL_MAX_WORKERS = 255 };
 #define POOL_SPIN_NS  1000000 /* how long an idle worker spins before it sleeps */
 #define POOL_FINISHED 0xffffffffu
 
-/* The pool. `state` is the current loop's generation (high 32 bits) and the next iteration to
- * take (low 32 bits; POOL_FINISHED once the loop is over). A loop's fields are written before
- * its generation is published and stay unchanged until all its iterations are done; a worker
- * reads them only after it has taken an iteration of that generation. */
+/* The pool. A loop's iterations are split into one block of consecutive iterations per thread
+ * (the caller's first, then one per worker), and each thread starts with its own block before
+ * it helps with the others: consecutive loops over the same data give each thread the same part
+ * of it, which stays in that core's cache. `block[b]` is the loop's generation (high 32 bits)
+ * and block b's next iteration (low 32 bits; POOL_FINISHED once the loop is over); `state`
+ * holds the generation (and POOL_FINISHED) for waking workers. A loop's fields are written
+ * before its generation is published and stay unchanged until all its iterations are done; a
+ * worker reads them only after it has taken an iteration of that generation. */
+typedef struct pool_block {
+    atomic_uint_least64_t next;
+    char pad[64 - sizeof(atomic_uint_least64_t)];
+} pool_block;
+
 static struct {
     pthread_mutex_t lock; /* guards created and the sleep/wake handshake */
     pthread_cond_t wake;
@@ -41,7 +52,8 @@ static struct {
     void *user_context;
     uint8_t *closure;
     int min;
-    atomic_int extent, done, result;
+    atomic_int extent, blocks, done, result;
+    pool_block block[POOL_MAX_WORKERS + 1];
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static uint32_t generation(uint64_t s) {
@@ -54,15 +66,21 @@ static int64_t now_ns(void) {
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Runs iterations of loop generation g until none is left; returns at once for another
- * generation or a finished loop. */
-static void take_iterations(uint32_t g) {
+/* First iteration of block b of n over extent iterations. */
+static int64_t block_start(int64_t extent, int b, int n) {
+    return extent * b / n;
+}
+
+/* Runs the iterations of block b of loop generation g that are left; false when the loop is no
+ * longer generation g (or is over). */
+static bool take_block(uint32_t g, int b) {
     for (;;) {
-        uint64_t s = atomic_load(&pool.state);
+        uint64_t s = atomic_load(&pool.block[b].next);
         uint32_t i = (uint32_t)s;
-        if (generation(s) != g || i == POOL_FINISHED || (int64_t)i >= atomic_load(&pool.extent))
-            return;
-        if (!atomic_compare_exchange_weak(&pool.state, &s, s + 1)) continue;
+        if (generation(s) != g || i == POOL_FINISHED) return false;
+        int n = atomic_load(&pool.blocks);
+        if (b >= n || (int64_t)i >= block_start(atomic_load(&pool.extent), b + 1, n)) return true;
+        if (!atomic_compare_exchange_weak(&pool.block[b].next, &s, s + 1)) continue;
         int r = pool.f(pool.user_context, pool.min + (int)i, pool.closure);
         if (r) {
             int zero = 0;
@@ -70,6 +88,13 @@ static void take_iterations(uint32_t g) {
         }
         atomic_fetch_add(&pool.done, 1);
     }
+}
+
+/* Runs iterations of loop generation g, thread `self`'s block first, until none is left. */
+static void take_iterations(uint32_t g, int self) {
+    int n = atomic_load(&pool.blocks);
+    for (int k = 0; k < n; k++)
+        if (!take_block(g, (self + k) % n)) return;
 }
 
 /* Waits until a generation other than `seen` is published (or the pool shuts down): spins for
@@ -105,7 +130,7 @@ static void *worker_main(void *arg) {
         uint64_t s = wait_for_loop(seen);
         if (atomic_load(&pool.shutdown)) return NULL;
         seen = generation(s);
-        if (index < atomic_load(&pool.wanted)) take_iterations(seen);
+        if (index < atomic_load(&pool.wanted)) take_iterations(seen, index + 1);
     }
 }
 
@@ -145,18 +170,25 @@ static int pool_do_par_for(void *user_context, halide_task_t f, int min, int ext
     pool.user_context = user_context;
     pool.closure = closure;
     pool.min = min;
+    int blocks = threads < extent ? threads : extent;
     atomic_store(&pool.extent, extent);
+    atomic_store(&pool.blocks, blocks);
     atomic_store(&pool.done, 0);
     atomic_store(&pool.result, 0);
     uint32_t g = generation(atomic_load(&pool.state)) + 1;
+    for (int b = 0; b < blocks; b++)
+        atomic_store(&pool.block[b].next,
+                     (uint64_t)g << 32 | (uint64_t)block_start(extent, b, blocks));
     atomic_store(&pool.state, (uint64_t)g << 32);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.lock);
     }
-    take_iterations(g);
+    take_iterations(g, 0);
     while (atomic_load(&pool.done) < extent) __builtin_ia32_pause();
+    for (int b = 0; b < blocks; b++)
+        atomic_store(&pool.block[b].next, (uint64_t)g << 32 | POOL_FINISHED);
     atomic_store(&pool.state, (uint64_t)g << 32 | POOL_FINISHED);
     int r = atomic_load(&pool.result);
     atomic_store(&pool.busy, false);
