@@ -34,8 +34,7 @@ enum { POOL_MAX_WORKERS = 255 };
  * before its generation is published and stay unchanged until all its iterations are done; a
  * worker reads them only after it has taken an iteration of that generation. */
 typedef struct pool_block {
-    atomic_uint_least64_t next;
-    char pad[64 - sizeof(atomic_uint_least64_t)];
+    _Alignas(64) atomic_uint_least64_t next; /* one cache line per block */
 } pool_block;
 
 static struct {
@@ -195,9 +194,20 @@ static int pool_do_par_for(void *user_context, halide_task_t f, int min, int ext
     return r;
 }
 
+/* In the child of a fork only the forking thread exists: the pool starts again empty. */
+static void pool_after_fork(void) {
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pool.created = 0;
+    atomic_store(&pool.sleepers, 0);
+    atomic_store(&pool.busy, false);
+}
+
 __attribute__((constructor)) static void pool_install(void) {
     const char *v = getenv("DLCC_THREAD_POOL");
-    if (!v || strcmp(v, "halide") != 0) halide_set_custom_do_par_for(pool_do_par_for);
+    if (v && strcmp(v, "halide") == 0) return;
+    halide_set_custom_do_par_for(pool_do_par_for);
+    pthread_atfork(NULL, NULL, pool_after_fork);
 }
 
 /* Stops the workers before the library is unloaded (they run its code). */

@@ -2,8 +2,8 @@
  * runtime's do_par_for when the runtime object is linked: every iteration runs exactly once and
  * on several threads, errors come back, thousands of short loops in a row (the hand-over between
  * loop generations) stay exact, a loop nested in a task and loops from two application threads
- * at once run correctly (inline when the pool is taken), one thread keeps everything on the
- * caller, and the workers are joined at exit. */
+ * at once run correctly (inline when the pool is taken), a forked child gets a pool of its own,
+ * one thread keeps everything on the caller, and the workers are joined at exit. */
 #include "HalideRuntime.h"
 #include "par_for_tasks.h"
 #include "test.h"
@@ -11,6 +11,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* closure: an array of counters, one per iteration, each bumped once per run */
 static int count_body(void *user_context, int i, uint8_t *closure) {
@@ -79,6 +82,19 @@ int main(void) {
         CHECK(apps[k].status == 0);
         for (int i = 0; i < 64; i++) CHECK(atomic_load(&apps[k].counters[i]) == 3000);
     }
+
+    /* A forked child (only the forking thread exists there) starts a pool of its own and
+     * exits cleanly. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        static atomic_int child_counters[64];
+        int bad = halide_do_par_for(NULL, count_body, 0, 64, (uint8_t *)child_counters);
+        for (int i = 0; i < 64; i++) bad |= atomic_load(&child_counters[i]) != 1;
+        exit(bad ? 1 : 0);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* One thread: everything on the caller. */
     halide_set_num_threads(1);
