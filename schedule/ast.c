@@ -13,11 +13,10 @@ typedef struct ast_ctx {
 
 /* True if no dependence between the instances scheduled by `sched` (whose last output
  * dimension is the current loop) is carried by that loop. */
-static bool loop_is_parallel(__isl_keep isl_union_map *deps, __isl_keep isl_union_map *sched) {
+static bool loop_is_parallel(const sched_scop *scop, __isl_keep isl_union_map *sched) {
     isl_union_set *dom = isl_union_map_domain(isl_union_map_copy(sched));
-    isl_union_map *d = isl_union_map_copy(deps);
-    d = isl_union_map_intersect_domain(d, isl_union_set_copy(dom));
-    d = isl_union_map_intersect_range(d, dom);
+    isl_union_map *d = sched_deps_among(scop, dom);
+    isl_union_set_free(dom);
     d = isl_union_map_apply_range(d, isl_union_map_copy(sched));
     d = isl_union_map_apply_domain(d, isl_union_map_copy(sched));
     isl_bool empty = isl_union_map_is_empty(d);
@@ -58,7 +57,7 @@ static isl_id *before_for(__isl_keep isl_ast_build *build, void *user) {
     sched_loop_info *info = calloc(1, sizeof *info);
     DL_ASSERT(info);
     isl_union_map *sched = isl_ast_build_get_schedule(build);
-    info->parallel = loop_is_parallel(c->scop->deps, sched);
+    info->parallel = loop_is_parallel(c->scop, sched);
     count_ctx cc = {c->scop, 0};
     isl_union_set *dom = isl_union_map_domain(sched);
     isl_union_set_foreach_set(dom, count_stmt, &cc);

@@ -23,14 +23,20 @@ typedef struct pair_ctx {
     sched_scop *scop;
 } pair_ctx;
 
+/* Notes the statements map links (dep_pairs) and files map under its source (deps_from). */
 static isl_stat note_pair(__isl_take isl_map *map, void *user) {
     sched_scop *scop = ((pair_ctx *)user)->scop;
     int from = sched_stmt_index(scop, isl_map_get_tuple_name(map, isl_dim_in));
     int to = sched_stmt_index(scop, isl_map_get_tuple_name(map, isl_dim_out));
-    if (from >= 0 && to >= 0 && !isl_map_plain_is_empty(map))
-        scop->dep_pairs[(size_t)from * (size_t)scop->num_stmts + (size_t)to] = true;
-    isl_map_free(map);
-    return isl_stat_ok;
+    if (from < 0 || to < 0 || isl_map_plain_is_empty(map)) {
+        isl_map_free(map);
+        return isl_stat_ok;
+    }
+    scop->dep_pairs[(size_t)from * (size_t)scop->num_stmts + (size_t)to] = true;
+    isl_union_map *one = isl_union_map_from_map(map);
+    scop->deps_from[from] =
+        scop->deps_from[from] ? isl_union_map_union(scop->deps_from[from], one) : one;
+    return scop->deps_from[from] ? isl_stat_ok : isl_stat_error;
 }
 
 /* One access of the function, for grouping by array. */
@@ -72,7 +78,8 @@ dl_status sched_compute_deps(sched_scop *scop) {
     scop->deps = isl_union_map_coalesce(deps);
     if (!scop->deps) return dl_op_error(scop->func, "schedule: dependence analysis failed");
     scop->dep_pairs = calloc((size_t)scop->num_stmts * (size_t)scop->num_stmts + 1, sizeof(bool));
-    DL_ASSERT(scop->dep_pairs);
+    scop->deps_from = calloc((size_t)scop->num_stmts + 1, sizeof *scop->deps_from);
+    DL_ASSERT(scop->dep_pairs && scop->deps_from);
     pair_ctx pc = {scop};
     if (isl_union_map_foreach_map(scop->deps, note_pair, &pc) < 0)
         return dl_op_error(scop->func, "schedule: dependence analysis failed");
@@ -91,14 +98,36 @@ bool sched_groups_ordered(const sched_scop *scop) {
     return true;
 }
 
-/* deps among the domain of `sched` (a union map to one schedule space), mapped to pairs of
- * schedule points. */
-static __isl_give isl_union_map *deps_in_schedule(__isl_keep isl_union_map *deps,
-                                                  __isl_take isl_union_map *sched) {
+typedef struct among_ctx {
+    const sched_scop *scop;
+    isl_union_map *deps;
+} among_ctx;
+
+static isl_stat add_from(__isl_take isl_set *set, void *user) {
+    among_ctx *c = user;
+    int s = sched_stmt_index(c->scop, isl_set_get_tuple_name(set));
+    isl_set_free(set);
+    if (s >= 0 && c->scop->deps_from[s])
+        c->deps = isl_union_map_union(c->deps, isl_union_map_copy(c->scop->deps_from[s]));
+    return c->deps ? isl_stat_ok : isl_stat_error;
+}
+
+__isl_give isl_union_map *sched_deps_among(const sched_scop *scop, __isl_keep isl_union_set *dom) {
+    among_ctx c = {scop, isl_union_map_empty(isl_union_set_get_space(dom))};
+    if (isl_union_set_foreach_set(dom, add_from, &c) < 0) return isl_union_map_free(c.deps);
+    c.deps = isl_union_map_intersect_domain(c.deps, isl_union_set_copy(dom));
+    return isl_union_map_intersect_range(c.deps, isl_union_set_copy(dom));
+}
+
+/* The dependences among the domain of `sched` (a union map to one schedule space), mapped to
+ * pairs of schedule points; with sinks, only those into the sinks. */
+static __isl_give isl_union_map *deps_in_schedule(const sched_scop *scop,
+                                                  __isl_take isl_union_map *sched,
+                                                  __isl_keep isl_union_set *sinks) {
     isl_union_set *dom = isl_union_map_domain(isl_union_map_copy(sched));
-    isl_union_map *d = isl_union_map_copy(deps);
-    d = isl_union_map_intersect_domain(d, isl_union_set_copy(dom));
-    d = isl_union_map_intersect_range(d, dom);
+    isl_union_map *d = sched_deps_among(scop, dom);
+    isl_union_set_free(dom);
+    if (sinks) d = isl_union_map_intersect_range(d, isl_union_set_copy(sinks));
     d = isl_union_map_apply_domain(d, isl_union_map_copy(sched));
     return isl_union_map_apply_range(d, sched);
 }
@@ -124,14 +153,9 @@ static isl_stat check_forward(__isl_take isl_map *m, void *user) {
     return c->ok == isl_bool_true ? isl_stat_ok : isl_stat_error;
 }
 
-isl_bool sched_respects_deps(__isl_keep isl_union_map *deps, __isl_keep isl_schedule *schedule,
+isl_bool sched_respects_deps(const sched_scop *scop, __isl_keep isl_schedule *schedule,
                              __isl_keep isl_union_set *sinks) {
-    isl_union_map *d = isl_union_map_copy(deps);
-    if (sinks) d = isl_union_map_intersect_range(d, isl_union_set_copy(sinks));
-    isl_union_map *sched = isl_schedule_get_map(schedule);
-    isl_union_map *restricted = deps_in_schedule(d, sched);
-    isl_union_map_free(d);
-    d = restricted;
+    isl_union_map *d = deps_in_schedule(scop, isl_schedule_get_map(schedule), sinks);
     if (!d) return isl_bool_error;
     check_ctx c = {isl_bool_true};
     isl_union_map_foreach_map(d, check_forward, &c);
@@ -141,10 +165,10 @@ isl_bool sched_respects_deps(__isl_keep isl_union_map *deps, __isl_keep isl_sche
 
 /* The dependences between instances of the band as one map [band] -> [band], or NULL with
  * *empty set when there are none. */
-static __isl_give isl_map *band_deps(__isl_keep isl_union_map *deps,
+static __isl_give isl_map *band_deps(const sched_scop *scop,
                                      __isl_keep isl_multi_union_pw_aff *mupa, isl_bool *empty) {
     isl_union_map *sched = isl_union_map_from_multi_union_pw_aff(isl_multi_union_pw_aff_copy(mupa));
-    isl_union_map *d = deps_in_schedule(deps, sched);
+    isl_union_map *d = deps_in_schedule(scop, sched, NULL);
     *empty = isl_union_map_is_empty(d);
     if (*empty != isl_bool_false) {
         isl_union_map_free(d);
@@ -153,11 +177,11 @@ static __isl_give isl_map *band_deps(__isl_keep isl_union_map *deps,
     return isl_map_from_union_map(d);
 }
 
-isl_stat sched_band_coincidence(__isl_keep isl_union_map *deps,
-                                __isl_keep isl_multi_union_pw_aff *mupa, bool *coincident) {
+isl_stat sched_band_coincidence(const sched_scop *scop, __isl_keep isl_multi_union_pw_aff *mupa,
+                                bool *coincident) {
     isl_size n = isl_multi_union_pw_aff_size(mupa);
     isl_bool empty;
-    isl_map *d = band_deps(deps, mupa, &empty);
+    isl_map *d = band_deps(scop, mupa, &empty);
     if (n < 0 || empty < 0) return isl_stat_error;
     for (int r = 0; r < n; r++) {
         if (empty) {
@@ -182,10 +206,9 @@ isl_stat sched_band_coincidence(__isl_keep isl_union_map *deps,
     return isl_stat_ok;
 }
 
-isl_bool sched_band_permutable(__isl_keep isl_union_map *deps,
-                               __isl_keep isl_multi_union_pw_aff *mupa) {
+isl_bool sched_band_permutable(const sched_scop *scop, __isl_keep isl_multi_union_pw_aff *mupa) {
     isl_bool empty;
-    isl_map *d = band_deps(deps, mupa, &empty);
+    isl_map *d = band_deps(scop, mupa, &empty);
     if (empty != isl_bool_false) return empty < 0 ? isl_bool_error : isl_bool_true;
     isl_set *delta = isl_map_deltas(d);
     isl_set *nonneg = isl_set_universe(isl_set_get_space(delta));

@@ -90,7 +90,7 @@ static bool group_legal(const sched_scop *scop, const sched_group *g, const int 
     isl_union_set *sinks = isl_union_set_empty(isl_space_params_alloc(scop->ctx, 0));
     for (int i = 0; i < n; i++)
         sinks = isl_union_set_add_set(sinks, isl_set_copy(scop->stmts[last[i]].domain));
-    isl_bool ok = sched ? sched_respects_deps(scop->deps, sched, sinks) : isl_bool_error;
+    isl_bool ok = sched ? sched_respects_deps(scop, sched, sinks) : isl_bool_error;
     isl_union_set_free(sinks);
     isl_schedule_free(sched);
     return ok == isl_bool_true;

@@ -97,11 +97,12 @@ static void print_schedule(const sched_scop *scop, isl_schedule *sched, const sc
     isl_printer_free(p);
 }
 
-static void print_ast(const sched_scop *scop, isl_ast_node *ast) {
+/* The ASTs of the parts of the schedule, in order. */
+static void print_ast(const sched_scop *scop, isl_ast_node *const *asts, int n) {
     fprintf(stderr, "// ISL AST of @%s\n", dl_func_name(scop->func));
     isl_printer *p = isl_printer_to_file(scop->ctx, stderr);
     p = isl_printer_set_output_format(p, ISL_FORMAT_C);
-    p = isl_printer_print_ast_node(p, ast);
+    for (int k = 0; k < n; k++) p = isl_printer_print_ast_node(p, asts[k]);
     isl_printer_free(p);
 }
 
@@ -117,6 +118,11 @@ static dl_status isl_failure(sched_scop *scop, const char *what) {
                        msg ? msg : "");
 }
 
+/* Frees parts[0..n). */
+static void free_parts(isl_schedule **parts, int n) {
+    for (int k = 0; k < n; k++) isl_schedule_free(parts[k]);
+}
+
 /* Schedules one function with a fresh ISL context. */
 static dl_status schedule_func(dl_op *func, const sched_options *o) {
     isl_ctx *ctx = isl_ctx_alloc();
@@ -127,28 +133,44 @@ static dl_status schedule_func(dl_op *func, const sched_options *o) {
     isl_options_set_ast_build_detect_min_max(ctx, 1);
     isl_options_set_ast_build_group_coscheduled(ctx, 1); /* one mark per micro-kernel tile */
     sched_scop scop;
-    isl_schedule *sched = NULL;
-    isl_ast_node *ast = NULL;
+    isl_schedule **parts = NULL; /* the schedule: one part per group, or the identity */
+    isl_ast_node **asts = NULL;
+    int num_parts = 0;
     if (o->fold_padding) sched_fold_padding(func);
     dl_status st = sched_scop_build(&scop, ctx, func);
     if (!st && has_generic(&scop)) {
         st = sched_compute_deps(&scop);
         if (!st && (o->opt >= 2 || o->fuse)) st = sched_form_groups(&scop, o);
+        parts = calloc((size_t)(scop.num_groups + 1), sizeof *parts);
+        asts = calloc((size_t)(scop.num_groups + 1), sizeof *asts);
+        DL_ASSERT(parts && asts);
         if (!st) {
             /* Groups are legal one by one; their sequence must follow the dependences too.
              * verify=1 checks the whole schedule with ISL as well. */
-            sched = scop.num_groups ? sched_optimized(&scop, o) : sched_identity(&scop);
-            isl_bool ok = !sched                                            ? isl_bool_error
-                          : scop.num_groups && !sched_groups_ordered(&scop) ? isl_bool_false
-                          : o->verify ? sched_respects_deps(scop.deps, sched, NULL)
-                                      : isl_bool_true;
+            if (scop.num_groups) {
+                num_parts = sched_optimized_parts(&scop, o, parts);
+            } else {
+                parts[0] = sched_identity(&scop);
+                num_parts = 1;
+            }
+            isl_bool ok = isl_bool_true;
+            for (int k = 0; k < num_parts && ok == isl_bool_true; k++)
+                if (!parts[k]) ok = isl_bool_error;
+            if (ok == isl_bool_true && scop.num_groups && !sched_groups_ordered(&scop))
+                ok = isl_bool_false;
+            if (ok == isl_bool_true && o->verify) {
+                isl_schedule *whole = sched_sequence(parts, num_parts);
+                ok = whole ? sched_respects_deps(&scop, whole, NULL) : isl_bool_error;
+                isl_schedule_free(whole);
+            }
             if (ok == isl_bool_false) {
                 dl_emit(func->ctx, DL_SEV_WARNING, func->loc,
                         "schedule: optimised schedule of @%s violates a dependence; using the "
                         "program order",
                         dl_func_name(func));
-                isl_schedule_free(sched);
-                sched = sched_identity(&scop);
+                free_parts(parts, num_parts);
+                parts[0] = sched_identity(&scop);
+                num_parts = 1;
             } else if (ok < 0) {
                 st = isl_failure(&scop, "schedule construction");
             }
@@ -157,14 +179,21 @@ static dl_status schedule_func(dl_op *func, const sched_options *o) {
             fprintf(stderr, "// dependences of @%s\n", dl_func_name(func));
             isl_union_map_dump(scop.deps);
         }
-        if (!st && o->print) print_schedule(&scop, sched, o);
-        if (!st && !(ast = sched_build_ast(&scop, sched)))
-            st = isl_failure(&scop, "AST generation");
-        if (!st && o->print >= 2) print_ast(&scop, ast);
-        if (!st) st = sched_emit_loops(&scop, ast, o);
+        if (!st && o->print) {
+            isl_schedule *whole = sched_sequence(parts, num_parts);
+            print_schedule(&scop, whole, o);
+            isl_schedule_free(whole);
+        }
+        for (int k = 0; k < num_parts && !st; k++)
+            if (!(asts[k] = sched_build_ast(&scop, parts[k])))
+                st = isl_failure(&scop, "AST generation");
+        if (!st && o->print >= 2) print_ast(&scop, asts, num_parts);
+        if (!st) st = sched_emit_loops(&scop, asts, num_parts, o);
     }
-    isl_ast_node_free(ast);
-    isl_schedule_free(sched);
+    for (int k = 0; k < num_parts; k++) isl_ast_node_free(asts[k]);
+    free(asts);
+    free_parts(parts, num_parts);
+    free(parts);
     sched_scop_free(&scop);
     isl_ctx_free(ctx);
     return st;

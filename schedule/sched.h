@@ -135,10 +135,11 @@ typedef struct sched_scop {
     int num_stmts;
     sched_array *arrays;
     int num_arrays;
-    isl_schedule *original;  /* program order */
-    isl_union_map *ssa_deps; /* statement results used by later statements */
-    isl_union_map *deps;     /* flow, anti, output and ssa dependences */
-    bool *dep_pairs;         /* [from * num_stmts + to]: some dependence links them */
+    isl_schedule *original;    /* program order */
+    isl_union_map *ssa_deps;   /* statement results used by later statements */
+    isl_union_map *deps;       /* flow, anti, output and ssa dependences */
+    bool *dep_pairs;           /* [from * num_stmts + to]: some dependence links them */
+    isl_union_map **deps_from; /* [s]: the dependences from statement s (NULL: none) */
     sched_group *groups;
     int num_groups;
     sched_packed *packed; /* constants packed for micro-kernels */
@@ -157,23 +158,26 @@ __isl_give isl_multi_union_pw_aff *sched_stmt_band(const sched_scop *scop, int s
 /* ---- Dependences (deps.c) -------------------------------------------------------------- */
 
 /* Computes scop->deps (memory-based: instance pairs touching a common element, at least one
- * writing, in program order) and scop->dep_pairs. */
+ * writing, in program order), scop->dep_pairs and the index by source, scop->deps_from. */
 dl_status sched_compute_deps(sched_scop *scop);
+/* The dependences whose source and sink are instances of dom, gathered from deps_from: the
+ * cost follows dom's statements, not the function's (checks per group or loop would otherwise
+ * grow quadratically with the function). */
+__isl_give isl_union_map *sched_deps_among(const sched_scop *scop, __isl_keep isl_union_set *dom);
 /* True if every dependence between instances scheduled by `schedule` goes forward in it;
  * with sinks, only the dependences into those instances are checked. */
-isl_bool sched_respects_deps(__isl_keep isl_union_map *deps, __isl_keep isl_schedule *schedule,
+isl_bool sched_respects_deps(const sched_scop *scop, __isl_keep isl_schedule *schedule,
                              __isl_keep isl_union_set *sinks);
 /* True if every dependence between statements of different groups goes from an earlier group
  * to a later one (the sequence of groups respects them). */
 bool sched_groups_ordered(const sched_scop *scop);
 /* For each member of band `mupa`: does it carry no dependence among the instances it
  * schedules, given that outer members are equal? Stores the answers in coincident. */
-isl_stat sched_band_coincidence(__isl_keep isl_union_map *deps,
-                                __isl_keep isl_multi_union_pw_aff *mupa, bool *coincident);
+isl_stat sched_band_coincidence(const sched_scop *scop, __isl_keep isl_multi_union_pw_aff *mupa,
+                                bool *coincident);
 /* True if dependences among the instances of `mupa` never go backward along any member
  * (the band may be tiled). */
-isl_bool sched_band_permutable(__isl_keep isl_union_map *deps,
-                               __isl_keep isl_multi_union_pw_aff *mupa);
+isl_bool sched_band_permutable(const sched_scop *scop, __isl_keep isl_multi_union_pw_aff *mupa);
 /* True if some dependence links statement `from` to statement `to`. */
 bool sched_depends(const sched_scop *scop, int from, int to);
 
@@ -187,9 +191,14 @@ dl_status sched_form_groups(sched_scop *scop, const sched_options *o);
 
 /* The identity schedule: statements in program order, each in its own loop order. */
 __isl_give isl_schedule *sched_identity(const sched_scop *scop);
-/* The optimised schedule: a sequence of groups, each with its shared band (tiled when the
- * target model or the options ask for it) and its members' inner bands. */
-__isl_give isl_schedule *sched_optimized(sched_scop *scop, const sched_options *o);
+/* The optimised schedule in parts, one per group in program order (their sequence is the
+ * function's schedule): each group's shared band (tiled when the target model or the options
+ * ask for it) and its members' inner bands. Sets parts[0..n) (room for scop->num_groups) and
+ * returns n; a part is NULL when ISL failed. Parts get their ASTs one by one: AST generation
+ * over the whole sequence grew quadratically with the number of groups. */
+int sched_optimized_parts(sched_scop *scop, const sched_options *o, isl_schedule **parts);
+/* The sequence of parts[0..n) (copies), NULL if one is NULL. */
+__isl_give isl_schedule *sched_sequence(isl_schedule *const *parts, int n);
 /* The untiled schedule of one group (also used to check fusion legality). */
 __isl_give isl_schedule *sched_group_schedule(const sched_scop *scop, const sched_group *g);
 /* Tile sizes for group g's shared band; returns false when it should not be tiled. */
@@ -281,9 +290,10 @@ typedef struct sched_loop_info {
 
 /* Builds the AST of schedule; each for node is annotated with a sched_loop_info. */
 __isl_give isl_ast_node *sched_build_ast(sched_scop *scop, __isl_keep isl_schedule *schedule);
-/* Replaces the statements of scop->func by loop-dialect code for ast: definitions first,
- * then the code, then the return. */
-dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const sched_options *o);
+/* Replaces the statements of scop->func by loop-dialect code for the ASTs asts[0..n) in
+ * order: definitions first, then the code, then the return. */
+dl_status sched_emit_loops(sched_scop *scop, isl_ast_node *const *asts, int n,
+                           const sched_options *o);
 
 /* The state of loop-dialect generation (to_loop.c), shared with the micro-kernel emitter. */
 typedef struct sched_emitter {

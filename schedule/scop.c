@@ -365,21 +365,26 @@ __isl_give isl_multi_union_pw_aff *sched_stmt_band(const sched_scop *scop, int s
 }
 
 /* Program order: a sequence of statements, each with its loops in their original order. */
-static __isl_give isl_schedule *program_order(const sched_scop *scop) {
-    isl_schedule *sched = NULL;
-    for (int i = 0; i < scop->num_stmts; i++) {
-        const sched_stmt *s = &scop->stmts[i];
-        isl_schedule *one =
-            isl_schedule_from_domain(isl_union_set_from_set(isl_set_copy(s->domain)));
-        if (s->rank) {
-            int dims[SCHED_MAX_DIMS];
-            for (int d = 0; d < s->rank; d++) dims[d] = d;
-            one =
-                isl_schedule_insert_partial_schedule(one, sched_stmt_band(scop, i, dims, s->rank));
-        }
-        sched = i ? isl_schedule_sequence(sched, one) : one;
+/* Statements lo..hi-1 in program order. The halves are built apart and joined: appending
+ * statements one by one copies the growing sequence each time (quadratic in the statements). */
+static __isl_give isl_schedule *program_order_range(const sched_scop *scop, int lo, int hi) {
+    if (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        return isl_schedule_sequence(program_order_range(scop, lo, mid),
+                                     program_order_range(scop, mid, hi));
     }
-    return sched;
+    const sched_stmt *s = &scop->stmts[lo];
+    isl_schedule *one = isl_schedule_from_domain(isl_union_set_from_set(isl_set_copy(s->domain)));
+    if (s->rank) {
+        int dims[SCHED_MAX_DIMS];
+        for (int d = 0; d < s->rank; d++) dims[d] = d;
+        one = isl_schedule_insert_partial_schedule(one, sched_stmt_band(scop, lo, dims, s->rank));
+    }
+    return one;
+}
+
+static __isl_give isl_schedule *program_order(const sched_scop *scop) {
+    return scop->num_stmts ? program_order_range(scop, 0, scop->num_stmts) : NULL;
 }
 
 /* Statement u defines a value that statement s uses: s must follow all of u. */
@@ -494,6 +499,9 @@ void sched_scop_free(sched_scop *scop) {
     free(scop->arrays);
     isl_union_map_free(scop->deps);
     isl_union_map_free(scop->ssa_deps);
+    for (int i = 0; scop->deps_from && i < scop->num_stmts; i++)
+        isl_union_map_free(scop->deps_from[i]);
+    free(scop->deps_from);
     free(scop->dep_pairs);
     isl_schedule_free(scop->original);
     memset(scop, 0, sizeof *scop);

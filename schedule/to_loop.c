@@ -826,7 +826,8 @@ static void erase_dead(dl_block *blk, dl_op *last, const dl_op *stop) {
     (void)blk;
 }
 
-dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const sched_options *o) {
+dl_status sched_emit_loops(sched_scop *scop, isl_ast_node *const *asts, int n,
+                           const sched_options *o) {
     dl_op *ret = dl_func_return(scop->func);
     if (!ret) return dl_op_error(scop->func, "schedule: function has no builtin.return");
     if (!scop->num_stmts) return DL_OK;
@@ -848,7 +849,8 @@ dl_status sched_emit_loops(sched_scop *scop, __isl_keep isl_ast_node *ast, const
     e.placed = calloc((size_t)scop->num_stmts, sizeof *e.placed);
     DL_ASSERT(e.placed);
     dl_op *before_code = ret->prev;
-    dl_status st = ast ? node(&e, ast) : DL_OK;
+    dl_status st = DL_OK;
+    for (int k = 0; k < n && !st; k++) st = node(&e, asts[k]);
     if (!st) erase_dead(ret->block, ret->prev, before_code);
     for (int i = 0; !st && i < scop->num_stmts; i++) /* every statement that runs is there */
         if (!e.placed[i] && scop->stmts[i].instances > 0)

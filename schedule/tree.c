@@ -62,10 +62,10 @@ static __isl_give isl_schedule *annotate_top_band(const sched_scop *scop,
         isl_size n = isl_multi_union_pw_aff_size(mupa);
         bool coincident[SCHED_MAX_DIMS];
         if (n > 0 && n <= SCHED_MAX_DIMS &&
-            sched_band_coincidence(scop->deps, mupa, coincident) == isl_stat_ok)
+            sched_band_coincidence(scop, mupa, coincident) == isl_stat_ok)
             for (int r = 0; r < n; r++)
                 node = isl_schedule_node_band_member_set_coincident(node, r, coincident[r]);
-        if (sched_band_permutable(scop->deps, mupa) == isl_bool_true)
+        if (sched_band_permutable(scop, mupa) == isl_bool_true)
             node = isl_schedule_node_band_set_permutable(node, 1);
         isl_multi_union_pw_aff_free(mupa);
     }
@@ -231,7 +231,7 @@ static __isl_give isl_schedule *microkernel_tree(sched_scop *scop, int gi, const
                 "// micro-kernel %s: %s, %d row(s) along d%d by %d vector(s) of %d along d%d\n",
                 name, scop->stmts[mk->leader].name, c->rows, c->udim, c->vecs, c->lanes, c->vdim);
     }
-    if (sched && sched_respects_deps(scop->deps, sched, NULL) == isl_bool_true) return sched;
+    if (sched && sched_respects_deps(scop, sched, NULL) == isl_bool_true) return sched;
     isl_schedule_free(sched);
     sched_mk_free(g->mk);
     g->mk = NULL;
@@ -253,7 +253,7 @@ static __isl_give isl_schedule *group_tree(sched_scop *scop, int gi, const sched
     if (!cache_tiles && (g->rank < 2 || o->num_tile_sizes || !wants_reorder(scop, g)))
         return untiled;
     isl_schedule *tiled = tiled_schedule(scop, g, cache_tiles ? sizes : NULL, NULL, NULL);
-    if (sched_respects_deps(scop->deps, tiled, NULL) != isl_bool_true) {
+    if (sched_respects_deps(scop, tiled, NULL) != isl_bool_true) {
         isl_schedule_free(tiled);
         return untiled;
     }
@@ -261,11 +261,23 @@ static __isl_give isl_schedule *group_tree(sched_scop *scop, int gi, const sched
     return tiled;
 }
 
-__isl_give isl_schedule *sched_optimized(sched_scop *scop, const sched_options *o) {
-    isl_schedule *sched = NULL;
-    bool first = true;
+int sched_optimized_parts(sched_scop *scop, const sched_options *o, isl_schedule **parts) {
+    int n = 0;
     for (int g = 0; g < scop->num_groups; g++)
         if (scop->groups[g].num_members) /* floating groups that moved are empty */
-            sched = sequence(sched, group_tree(scop, g, o), &first);
+            parts[n++] = group_tree(scop, g, o);
+    return n;
+}
+
+__isl_give isl_schedule *sched_sequence(isl_schedule *const *parts, int n) {
+    isl_schedule *sched = NULL;
+    bool first = true;
+    for (int k = 0; k < n; k++) {
+        if (!parts[k]) {
+            isl_schedule_free(sched);
+            return NULL;
+        }
+        sched = sequence(sched, isl_schedule_copy(parts[k]), &first);
+    }
     return sched;
 }
