@@ -553,10 +553,11 @@ static bool body_is_microkernel(__isl_keep isl_ast_node *n) {
 /* Loops that join n in one collapsed parallel loop: n's trip count is constant and too small
  * to keep the threads evenly busy, and the for nodes nested perfectly in it are dependence-free
  * with constant bounds (a box: the PPCG test on each then makes the whole box free of
- * dependences) and not innermost (those keep their vector and unroll hints) unless their body is
- * a micro-kernel's register tile. chain[0] is n;
- * returns how many loops, 1 when none joins. One fork and join of the threads per nest instead
- * of one per iteration of the outer loops, and the tasks spread over the whole box. */
+ * dependences) and not innermost (those keep their vector and unroll hints) unless their body
+ * is a micro-kernel's register tile. Sets chain[0] = n and the joining loops after it, with
+ * their trip counts; returns how many loops (1 when none joins). One fork and join of the
+ * threads per nest instead of one per iteration of the outer loops, and the tasks spread over
+ * the whole box. */
 static int collapse_chain(const emitter *e, __isl_keep isl_ast_node *n, isl_ast_node **chain,
                           int64_t *trips) {
     int64_t threads = e->o->target.threads, total = ast_trips(n);
