@@ -15,6 +15,7 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ static uint64_t wait_for_loop(uint32_t seen) {
         uint64_t s = atomic_load(&pool.state);
         if (generation(s) != seen || atomic_load(&pool.shutdown)) return s;
         if (spins % 64 == 0) {
+            sched_yield(); /* lets a thread with work run first when cores are oversubscribed */
             int64_t t = now_ns();
             if (!start) start = t;
             if (t - start > POOL_SPIN_NS) {
@@ -185,7 +187,10 @@ static int pool_do_par_for(void *user_context, halide_task_t f, int min, int ext
         pthread_mutex_unlock(&pool.lock);
     }
     take_iterations(g, 0);
-    while (atomic_load(&pool.done) < extent) __builtin_ia32_pause();
+    for (unsigned spins = 1; atomic_load(&pool.done) < extent; spins++) {
+        __builtin_ia32_pause();
+        if (spins % 64 == 0) sched_yield();
+    }
     for (int b = 0; b < blocks; b++)
         atomic_store(&pool.block[b].next, (uint64_t)g << 32 | POOL_FINISHED);
     atomic_store(&pool.state, (uint64_t)g << 32 | POOL_FINISHED);
