@@ -3,6 +3,7 @@
 #include "codegen/cg.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 
@@ -49,7 +50,8 @@ static void describe(FILE *f, const char *kind, unsigned i, const cg_tensor *t) 
 
 dl_status cg_write_header(dl_context *ctx, const cg_signature *sig, const char *name,
                           const char *target, const char *path) {
-    FILE *f = fopen(path, "w");
+    bool to_stdout = strcmp(path, "-") == 0; /* -emit=header -o - */
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f) {
         dl_error(ctx, dl_loc_unknown(), "cannot write '%s': %s", path, strerror(errno));
         return DL_FAILURE;
@@ -122,7 +124,7 @@ dl_status cg_write_header(dl_context *ctx, const cg_signature *sig, const char *
     fprintf(f, "extern const struct dlcc_model_info %s_model;\n\n", name);
     fputs("#ifdef __cplusplus\n}\n#endif\n", f);
     fprintf(f, "#endif /* %s */\n", guard);
-    if (fclose(f) != 0) {
+    if ((to_stdout ? fflush(f) : fclose(f)) != 0) {
         dl_error(ctx, dl_loc_unknown(), "cannot write '%s': %s", path, strerror(errno));
         return DL_FAILURE;
     }
