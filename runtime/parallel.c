@@ -1,8 +1,8 @@
 /* parallel.c: the entry of compiled models' parallel loops. dlcc_par_for runs a loop's tasks on
- * Halide's thread pool (halide_do_par_for). With DLCC_PROFILE=1 in the environment it also times
- * every parallel loop (wall time, time in tasks per thread, the sequential time before it) and
- * prints one table per process to stderr at exit: a tool to see where multi-threaded time goes.
- * When the variable is unset the cost is one predictable branch per parallel loop. */
+ * halide_do_par_for (served by the thread pool of pool.c). With DLCC_PROFILE=1 in the environment
+ * it also times every parallel loop (wall time, time in tasks per thread, the sequential time
+ * before it) and prints one table per process to stderr at exit: a tool to see where multi-threaded
+ * time goes. When the variable is unset the cost is one predictable branch per parallel loop. */
 #include "support.h"
 
 #include <pthread.h>

@@ -39,10 +39,10 @@ DLCC_SUPPORT void dlcc_arena_release(void **cache, void *arena);
 /* Frees the cached arena (when the model's library is unloaded or the program exits). */
 DLCC_SUPPORT void dlcc_arena_drop(void **cache);
 
-/* Runs f(user_context, i, closure) for i in [min, min + extent) on Halide's thread pool
- * (halide_do_par_for) and returns the first non-zero result, or 0. `site` names the parallel
- * loop (a constant string): with DLCC_PROFILE=1 in the environment every call is timed and a
- * table per site is printed to stderr at exit (parallel.c). */
+/* Runs f(user_context, i, closure) for i in [min, min + extent) through halide_do_par_for
+ * (the thread pool of pool.c) and returns the first non-zero result, or 0. `site` names the
+ * parallel loop (a constant string): with DLCC_PROFILE=1 in the environment every call is timed and
+ * a table per site is printed to stderr at exit (parallel.c). */
 DLCC_SUPPORT int dlcc_par_for(void *user_context, halide_task_t f, int min, int extent,
                               uint8_t *closure, const char *site);
 
