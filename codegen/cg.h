@@ -66,7 +66,7 @@ typedef struct cg_value_map cg_value_map;
  * output is an object or a library; smaller ones stay LLVM constants, which LLVM can fold, and
  * so do uniform ones (every element the same, e.g. LayerNorm's default ones and zeros: folding
  * them made a BERT-style encoder 4% faster) up to CG_INLINE_UNIFORM_MAX_BYTES. */
-#define CG_EXTERNAL_DATA_MIN_BYTES 1024
+#define CG_EXTERNAL_DATA_MIN_BYTES  1024
 #define CG_INLINE_UNIFORM_MAX_BYTES (1 << 20)
 
 /* One block of read-only data: `size` bytes at `data`, or (unit > 0) the `unit` bytes at `data`
