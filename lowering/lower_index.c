@@ -93,14 +93,20 @@ static dl_status lower_gather_nd(dl_lower *lw, dl_op *op) {
 
 /* ---- Scatters ------------------------------------------------------------------------------- */
 
-/* The updated value: the update itself, or combined with the current one. */
-static dl_value *scatter_combine(dl_builder *b, dl_op *op, dl_value *old, dl_value *upd) {
+/* Ends scatter g's body b: stores upd at out[idx] (r indices), combined with the element there
+ * when op has a reduction. */
+static void scatter_store(kb_generic *g, dl_builder *b, dl_op *op, dl_value *out, int r,
+                          dl_value **idx, dl_value *upd) {
     const char *red = dl_op_attr_str(op, "reduction", "none");
-    if (strcmp(red, "add") == 0) return kb_add(b, old, upd);
-    if (strcmp(red, "mul") == 0) return kb_mul(b, old, upd);
-    if (strcmp(red, "max") == 0) return kb_max_nan(b, old, upd);
-    if (strcmp(red, "min") == 0) return kb_min_nan(b, old, upd);
-    return upd;
+    if (strcmp(red, "none") != 0) {
+        dl_value *old = kb_load(b, out, (unsigned)r, idx);
+        if (strcmp(red, "add") == 0) upd = kb_add(b, old, upd);
+        if (strcmp(red, "mul") == 0) upd = kb_mul(b, old, upd);
+        if (strcmp(red, "max") == 0) upd = kb_max_nan(b, old, upd);
+        if (strcmp(red, "min") == 0) upd = kb_min_nan(b, old, upd);
+    }
+    kb_store(b, upd, out, (unsigned)r, idx);
+    kb_yield(g, 0, NULL);
 }
 
 static dl_status check_reduction(dl_op *op) {
@@ -137,11 +143,7 @@ static dl_status lower_scatter_elements(dl_lower *lw, dl_op *op) {
     for (int k = 0; k < r; k++)
         idx[k] = k == axis ? kb_index_in(b, kb_arg(&g, ii), dt->dims[k])
                            : kb_clamp_index(b, kb_dim(&g, k), dt->dims[k]);
-    dl_value *v = kb_arg(&g, ui);
-    if (strcmp(dl_op_attr_str(op, "reduction", "none"), "none") != 0)
-        v = scatter_combine(b, op, kb_load(b, out, (unsigned)r, idx), v);
-    kb_store(b, v, out, (unsigned)r, idx);
-    kb_yield(&g, 0, NULL);
+    scatter_store(&g, b, op, out, r, idx, kb_arg(&g, ui));
     return DL_OK;
 }
 
@@ -167,11 +169,7 @@ static dl_status lower_scatter_nd(dl_lower *lw, dl_op *op) {
     for (int64_t c = 0; c < k; c++, n++)
         idx[n] = kb_index_in(b, tuple_elem(&g, b, ind, q, c), dt->dims[n]);
     for (int j = q - 1; n < r; j++, n++) idx[n] = kb_dim(&g, j);
-    dl_value *v = kb_arg(&g, ui);
-    if (strcmp(dl_op_attr_str(op, "reduction", "none"), "none") != 0)
-        v = scatter_combine(b, op, kb_load(b, out, (unsigned)r, idx), v);
-    kb_store(b, v, out, (unsigned)r, idx);
-    kb_yield(&g, 0, NULL);
+    scatter_store(&g, b, op, out, r, idx, kb_arg(&g, ui));
     return DL_OK;
 }
 
