@@ -532,6 +532,50 @@ static bool better_inside(const emitter *e, __isl_keep isl_ast_node *body, doubl
     return better;
 }
 
+/* A parallel loop over [lb, ub) by step (the constant step_c), with trips iterations (-1 when
+ * unknown), at e->b. More than eight iterations per thread run in chunks of consecutive
+ * iterations, eight chunks per thread (each parallel iteration costs the thread pool a claim,
+ * and neighbours share cache lines): a loop.parallel over chunks, each a loop.for. Otherwise
+ * one loop.parallel over the trip count (it has unit steps). Returns the innermost loop; *iv is
+ * the iteration's value at the start of its body (named `name`; the chunk index is named
+ * `chunk_name`). */
+static dl_op *parallel_loop(emitter *e, dl_value *lb, dl_value *ub, dl_value *step, int64_t step_c,
+                            int64_t trips, const char *name, const char *chunk_name,
+                            dl_value **iv) {
+    int64_t chunk = 1, most = 8 * (int64_t)e->o->target.threads;
+    if (trips > most) chunk = (trips + most - 1) / most;
+    dl_op *loop;
+    dl_builder saved = e->b;
+    if (chunk > 1) {
+        dl_value *bounds[2] = {sched_cst(e, 0), sched_cst(e, (trips + chunk - 1) / chunk)};
+        dl_op *outer = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
+        dl_block *pb = dl_op_body(outer, 0);
+        dl_value *t = dl_block_add_arg(e->ctx, pb, e->index);
+        t->name = dl_intern(e->ctx, chunk_name);
+        e->b = dl_builder_at_end(e->ctx, pb);
+        dl_value *span = sched_cst(e, chunk * step_c);
+        dl_value *lo = sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, t, span));
+        dl_value *hi = sched_bin(e, DL_OP_arith_min, ub, sched_bin(e, DL_OP_arith_add, lo, span));
+        dl_value *inner[3] = {lo, hi, step};
+        loop = dl_build(&e->b, DL_OP_loop_for, 3, inner, 0, NULL, 1);
+        dl_build(&e->b, DL_OP_loop_yield, 0, NULL, 0, NULL, 0);
+    } else {
+        dl_value *trips_v = step_c == 1 ? NULL
+                                        : sched_bin(e, DL_OP_arith_ceildiv,
+                                                    sched_bin(e, DL_OP_arith_sub, ub, lb), step);
+        dl_value *bounds[2] = {trips_v ? sched_cst(e, 0) : lb, trips_v ? trips_v : ub};
+        loop = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
+    }
+    dl_block *blk = dl_op_body(loop, 0);
+    *iv = dl_block_add_arg(e->ctx, blk, e->index);
+    (*iv)->name = dl_intern(e->ctx, name);
+    e->b = dl_builder_at_end(e->ctx, blk);
+    if (chunk == 1 && step_c != 1) /* iv = lb + t * step */
+        *iv = sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, *iv, step));
+    e->b = saved;
+    return loop;
+}
+
 /* True if the body of for node n is one micro-kernel register tile (a call "MK<g>"). */
 static bool body_is_microkernel(__isl_keep isl_ast_node *n) {
     isl_ast_node *b = isl_ast_node_for_get_body(n);
@@ -592,36 +636,20 @@ static int64_t ast_int(__isl_take isl_ast_expr *x) {
     return r;
 }
 
-/* The loops chain[0..count) (collapse_chain) as one loop.parallel over their box, in chunks
- * of consecutive iterations when there are more than eight per thread; each loop's iterator
- * is recovered from the flat index by division and remainder. */
+/* The loops chain[0..count) (collapse_chain) as one parallel loop over their box
+ * (parallel_loop); each loop's iterator is recovered from the flat index by division and
+ * remainder. */
 static dl_status collapsed_node(emitter *e, isl_ast_node **chain, int count, const int64_t *trips) {
     if (e->num_iters + count > (int)(sizeof e->iters / sizeof *e->iters))
         return unsupported(e, "loop depth");
     int64_t total = 1;
     for (int k = 0; k < count; k++) total *= trips[k];
-    int64_t most = 8 * (int64_t)e->o->target.threads;
-    int64_t chunk = total > most ? (total + most - 1) / most : 1;
-    dl_value *bounds[2] = {sched_cst(e, 0), sched_cst(e, (total + chunk - 1) / chunk)};
-    dl_op *par = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
-    dl_block *blk = dl_op_body(par, 0);
-    dl_value *flat = dl_block_add_arg(e->ctx, blk, e->index);
-    flat->name = dl_intern(e->ctx, chunk > 1 ? "i_chunk" : "i_flat");
+    dl_value *flat;
+    dl_op *loop = parallel_loop(e, sched_cst(e, 0), sched_cst(e, total), sched_cst(e, 1), 1, total,
+                                "i_flat", "i_chunk", &flat);
+    dl_block *blk = dl_op_body(loop, 0);
     dl_builder saved = e->b;
     e->b = dl_builder_at_end(e->ctx, blk);
-    if (chunk > 1) { /* loop.for over the chunk's flat indices */
-        dl_value *span = sched_cst(e, chunk);
-        dl_value *lo = sched_bin(e, DL_OP_arith_mul, flat, span);
-        dl_value *hi = sched_bin(e, DL_OP_arith_min, sched_cst(e, total),
-                                 sched_bin(e, DL_OP_arith_add, lo, span));
-        dl_value *inner[3] = {lo, hi, sched_cst(e, 1)};
-        dl_op *loop = dl_build(&e->b, DL_OP_loop_for, 3, inner, 0, NULL, 1);
-        dl_build(&e->b, DL_OP_loop_yield, 0, NULL, 0, NULL, 0);
-        blk = dl_op_body(loop, 0);
-        flat = dl_block_add_arg(e->ctx, blk, e->index);
-        flat->name = dl_intern(e->ctx, "i_flat");
-        e->b = dl_builder_at_end(e->ctx, blk);
-    }
     int64_t stride = total;
     for (int k = 0; k < count; k++) {
         stride /= trips[k];
@@ -708,54 +736,21 @@ static dl_status for_node(emitter *e, __isl_keep isl_ast_node *n) {
             if (par && trips >= 0 && trips <= 2 * e->o->target.threads && b < 0.95 &&
                 better_inside(e, body, b))
                 par = false;
-            /* Many iterations run in chunks, eight per thread: each parallel iteration costs
-             * the thread pool a lock and an unlock, and neighbours share cache lines. */
-            int64_t chunk = 1, most = 8 * (int64_t)e->o->target.threads;
-            if (par && trips > most) chunk = (trips + most - 1) / most;
-            dl_op *loop, *outer = NULL;
+            const char *isl_name = isl_id_get_name(id); /* "c3" -> "i3" */
+            const char *iv_name =
+                dl_intern(e->ctx, dl_sprintf(e->ctx, "i%s", isl_name + (isl_name[0] == 'c')));
+            dl_op *loop;
             dl_value *iv;
-            if (par && chunk > 1) {
-                /* loop.parallel over chunks, each a loop.for over its iterations. */
-                dl_value *bounds[2] = {sched_cst(e, 0), sched_cst(e, (trips + chunk - 1) / chunk)};
-                outer = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
-                dl_block *pb = dl_op_body(outer, 0);
-                dl_value *t = dl_block_add_arg(e->ctx, pb, e->index);
-                dl_builder saved = e->b;
-                e->b = dl_builder_at_end(e->ctx, pb);
-                dl_value *span = sched_cst(e, chunk * sc->u.i);
-                dl_value *lo =
-                    sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, t, span));
-                dl_value *hi =
-                    sched_bin(e, DL_OP_arith_min, ub, sched_bin(e, DL_OP_arith_add, lo, span));
-                dl_value *inner[3] = {lo, hi, step};
-                loop = dl_build(&e->b, DL_OP_loop_for, 3, inner, 0, NULL, 1);
-                dl_build(&e->b, DL_OP_loop_yield, 0, NULL, 0, NULL, 0);
-                e->b = saved;
-            } else if (par) {
-                /* loop.parallel has unit steps: iterate over the trip count. */
-                dl_value *trips_v = sc->u.i == 1
-                                        ? NULL
-                                        : sched_bin(e, DL_OP_arith_ceildiv,
-                                                    sched_bin(e, DL_OP_arith_sub, ub, lb), step);
-                dl_value *bounds[2] = {trips_v ? sched_cst(e, 0) : lb, trips_v ? trips_v : ub};
-                loop = dl_build(&e->b, DL_OP_loop_parallel, 2, bounds, 0, NULL, 1);
+            if (par) {
+                loop = parallel_loop(e, lb, ub, step, sc->u.i, trips, iv_name,
+                                     dl_sprintf(e->ctx, "%s_chunk", iv_name), &iv);
             } else {
                 dl_value *bounds[3] = {lb, ub, step};
                 loop = dl_build(&e->b, DL_OP_loop_for, 3, bounds, 0, NULL, 1);
+                iv = dl_block_add_arg(e->ctx, dl_op_body(loop, 0), e->index);
+                iv->name = iv_name;
             }
             dl_block *blk = dl_op_body(loop, 0);
-            iv = dl_block_add_arg(e->ctx, blk, e->index);
-            const char *isl_name = isl_id_get_name(id); /* "c3" -> "i3" */
-            iv->name =
-                dl_intern(e->ctx, dl_sprintf(e->ctx, "i%s", isl_name + (isl_name[0] == 'c')));
-            if (outer)
-                dl_op_body(outer, 0)->args[0]->name =
-                    dl_intern(e->ctx, dl_sprintf(e->ctx, "%s_chunk", iv->name));
-            dl_builder saved = e->b;
-            e->b = dl_builder_at_end(e->ctx, blk);
-            if (par && !outer && sc->u.i != 1) /* iv = lb + t * step */
-                iv = sched_bin(e, DL_OP_arith_add, lb, sched_bin(e, DL_OP_arith_mul, iv, step));
-            e->b = saved;
             e->iters[e->num_iters++] = (struct sched_iter){id, iv};
             bool was_parallel = e->in_parallel;
             e->in_parallel |= par;
