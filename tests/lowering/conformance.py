@@ -29,6 +29,12 @@ def load_import_suite():
     return mod
 
 
+def xfail_or_pass(key, failures):
+    """The --verbose line of a model that behaved as its expected-failure list says."""
+    return f"{'XFAIL' if key in failures else 'PASS'}: {key}" + (
+        f": {failures[key]}" if key in failures else "")
+
+
 def run_model(runner, data, key, timeout, passes):
     """None when the model passes, else a one-line reason."""
     cmd = [runner, os.path.join(data, key)] + ([f"-passes={passes}"] if passes else [])
@@ -85,17 +91,8 @@ def main():
                 f.write(f"{key}: {failures[key]}\n")
         print(f"{passed}/{len(mine)} models match; wrote {len(failures)} entries to {args.xfail}")
         return 0
-    bad = 0
-    for k in mine:
-        if k in failures and k not in xfail:
-            print(f"FAIL (unexpected): {k}: {failures[k]}")
-            bad += 1
-        elif k not in failures and k in xfail:
-            print(f"PASS (unexpected, remove it from {os.path.basename(args.xfail)}): {k}")
-            bad += 1
-        elif args.verbose:
-            print(f"{'XFAIL' if k in failures else 'PASS'}: {k}"
-                  + (f": {failures[k]}" if k in failures else ""))
+    bad = suite.report_unexpected(mine, failures, xfail, args.xfail,
+                                  args.verbose and (lambda k: xfail_or_pass(k, failures)))
     if index == 0 and not args.only:
         for k in xfail:
             if k not in models:

@@ -22,19 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 import onnx
 from onnx import numpy_helper
 
+from conformance import load_import_suite, xfail_or_pass  # tests/lowering/conformance.py
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def read_list(path):
-    entries = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.rstrip("\n")
-                if line.strip() and not line.startswith("#"):
-                    key, _, reason = line.partition(": ")
-                    entries[key.strip()] = reason
-    return entries
 
 
 def freeze(src, dst):
@@ -80,9 +70,10 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    plain = read_list(args.plain_xfail)
+    suite = load_import_suite()
+    plain = suite.read_xfail(args.plain_xfail)
     keys = sorted(k for k, r in plain.items() if "dynamic shape" in r)
-    xfail = read_list(args.xfail)
+    xfail = suite.read_xfail(args.xfail)
     with tempfile.TemporaryDirectory(prefix="dlcc-const-") as tmp:
         def run(key):
             dst = os.path.join(tmp, key)
@@ -111,17 +102,8 @@ def main():
                 f.write(f"{k}: {failures[k]}\n")
         print(f"{len(keys) - len(failures)}/{len(keys)} pass; wrote {len(failures)} entries")
         return 0
-    bad = 0
-    for k in keys:
-        if k in failures and k not in xfail:
-            print(f"FAIL (unexpected): {k}: {failures[k]}")
-            bad += 1
-        elif k not in failures and k in xfail:
-            print(f"PASS (unexpected, remove it from {os.path.basename(args.xfail)}): {k}")
-            bad += 1
-        elif args.verbose:
-            print(f"{'XFAIL' if k in failures else 'PASS'}: {k}" +
-                  (f": {failures[k]}" if k in failures else ""))
+    bad = suite.report_unexpected(keys, failures, xfail, args.xfail,
+                                  args.verbose and (lambda k: xfail_or_pass(k, failures)))
     print(f"{len(keys) - len(failures)}/{len(keys)} frozen models lower and match; {bad} problems")
     return 1 if bad else 0
 

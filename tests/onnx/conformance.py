@@ -262,6 +262,23 @@ def read_xfail(path):
     return entries
 
 
+def report_unexpected(keys, failures, xfail, xfail_path, verbose=None):
+    """Prints every model of keys that fails without being listed in xfail (the list read from
+    xfail_path), or passes while listed; with verbose, verbose(key) for every other model.
+    Returns how many were unexpected. Shared by the conformance scripts."""
+    bad = 0
+    for k in keys:
+        if k in failures and k not in xfail:
+            print(f"FAIL (unexpected): {k}: {failures[k]}")
+            bad += 1
+        elif k not in failures and k in xfail:
+            print(f"PASS (unexpected, remove it from {os.path.basename(xfail_path)}): {k}")
+            bad += 1
+        elif verbose:
+            print(verbose(k))
+    return bad
+
+
 def write_xfail(path, failures, specialized=False):
     with open(path, "w") as f:
         if specialized:
@@ -304,16 +321,10 @@ def main_specialized(args, models):
     if args.update_xfail:
         write_xfail(args.xfail, failures, specialized=True)
     else:
-        for k in keys:
-            if k in failures and k not in xfail:
-                print(f"FAIL (unexpected): {k}: {failures[k]}")
-                bad += 1
-            elif k not in failures and k in xfail:
-                print(f"PASS (unexpected, remove it from {os.path.basename(args.xfail)}): {k}")
-                bad += 1
-            elif args.verbose:
-                print(f"{'XFAIL' if k in failures else 'PASS'}: {k} (bound: "
-                      f"{', '.join(results[k][1]) or 'nothing'})")
+        bad = report_unexpected(
+            keys, failures, xfail, args.xfail,
+            args.verbose and (lambda k: f"{'XFAIL' if k in failures else 'PASS'}: {k} (bound: "
+                                        f"{', '.join(results[k][1]) or 'nothing'})"))
         for k in xfail:
             if k not in results:
                 print(f"stale entry in {os.path.basename(args.xfail)}: {k} does not fail "
@@ -374,16 +385,8 @@ def main():
         print(f"{passed}/{len(mine)} models import; wrote {len(failures)} entries to {args.xfail} "
               f"({dynamic} with dims that depend on input values)")
         return 0
-    bad = 0
-    for k in mine:
-        if k in failures and k not in xfail:
-            print(f"FAIL (unexpected): {k}: {failures[k]}")
-            bad += 1
-        elif k not in failures and k in xfail:
-            print(f"PASS (unexpected, remove it from {os.path.basename(args.xfail)}): {k}")
-            bad += 1
-        elif args.verbose:
-            print(f"{'XFAIL' if k in failures else 'PASS'}: {k}")
+    bad = report_unexpected(mine, failures, xfail, args.xfail,
+                            args.verbose and (lambda k: f"{'XFAIL' if k in failures else 'PASS'}: {k}"))
     for k in unknown:
         if index == 0:
             print(f"stale entry in {os.path.basename(args.xfail)}: {k} is not an in-scope model")
