@@ -34,19 +34,26 @@ static dl_value *quantize(dl_builder *b, dl_value *const *x, const dl_type *t, c
     return saturate_round(b, v, *(const bool *)u ? x[2] : NULL, t);
 }
 
-static dl_status lower_quantize(dl_lower *lw, dl_op *op) {
+/* QuantizeLinear and DequantizeLinear: fn elementwise over (x, scale, zero point), the scale and
+ * the zero point (optional: fn is told whether there is one) per tensor or along `axis`;
+ * int_result: the result must be an integer other than bool. */
+static dl_status lower_linear_quant(dl_lower *lw, dl_op *op, kb_scalar_fn fn, bool int_result) {
     dl_builder *top = lw_top(lw);
     dl_value *x = lw_in(lw, op, 0), *s = lw_in(lw, op, 1), *zp = lw_in(lw, op, 2);
     dl_value *out = lw_out(lw, op, 0);
     int r = x->type->rank, axis = 0;
     if (dl_type_num_elements(s->type) != 1 && lw_axis(op, dl_op_attr_int(op, "axis", 1), r, &axis))
         return DL_FAILURE;
-    if (!dl_type_is_int(out->type->elem) || out->type->elem->kind == DL_TY_I1)
+    if (int_result && (!dl_type_is_int(out->type->elem) || out->type->elem->kind == DL_TY_I1))
         return dl_op_error(op, "needs an integer result");
     bool has_zp = zp != NULL;
     dl_value *ins[3] = {x, axis_view(top, s, r, axis), zp ? axis_view(top, zp, r, axis) : NULL};
-    kb_elementwise(top, has_zp ? 3 : 2, ins, out, quantize, &has_zp);
+    kb_elementwise(top, has_zp ? 3 : 2, ins, out, fn, &has_zp);
     return DL_OK;
+}
+
+static dl_status lower_quantize(dl_lower *lw, dl_op *op) {
+    return lower_linear_quant(lw, op, quantize, true);
 }
 
 static dl_value *dequantize(dl_builder *b, dl_value *const *x, const dl_type *t, const void *u) {
@@ -56,16 +63,7 @@ static dl_value *dequantize(dl_builder *b, dl_value *const *x, const dl_type *t,
 }
 
 static dl_status lower_dequantize(dl_lower *lw, dl_op *op) {
-    dl_builder *top = lw_top(lw);
-    dl_value *x = lw_in(lw, op, 0), *s = lw_in(lw, op, 1), *zp = lw_in(lw, op, 2);
-    dl_value *out = lw_out(lw, op, 0);
-    int r = x->type->rank, axis = 0;
-    if (dl_type_num_elements(s->type) != 1 && lw_axis(op, dl_op_attr_int(op, "axis", 1), r, &axis))
-        return DL_FAILURE;
-    bool has_zp = zp != NULL;
-    dl_value *ins[3] = {x, axis_view(top, s, r, axis), zp ? axis_view(top, zp, r, axis) : NULL};
-    kb_elementwise(top, has_zp ? 3 : 2, ins, out, dequantize, &has_zp);
-    return DL_OK;
+    return lower_linear_quant(lw, op, dequantize, false);
 }
 
 /* ---- DynamicQuantizeLinear ------------------------------------------------------------------ */
